@@ -1,0 +1,15 @@
+#pragma once
+// Runtime instruction-set choice for the SIMD kernels. Each kernel source is compiled once per ISA
+// (see kernels/CMakeLists.txt); the widest one the CPU supports is picked once, at first use.
+// EMBED_FORCE_ISA=generic|avx2|avx512 overrides the choice (for tests and comparisons); forcing an
+// ISA the CPU lacks is an error, not a silent fallback.
+
+namespace embed::kernels {
+
+enum class Isa { Generic, Avx2, Avx512 };
+
+Isa active_isa();
+const char* isa_name(Isa isa);
+bool cpu_supports(Isa isa);
+
+}  // namespace embed::kernels

@@ -1,0 +1,15 @@
+#pragma once
+#include <cstddef>
+
+namespace embed::kernels {
+
+// y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each row; two-pass variance.
+// y may alias x.
+void layer_norm(const float* x, const float* gamma, const float* beta, float eps, float* y,
+                size_t rows, size_t cols);
+
+// x[r] = layer_norm(x[r] + residual[r]): the post-LN residual step in one pass over memory.
+void add_layer_norm(float* x, const float* residual, const float* gamma, const float* beta,
+                    float eps, size_t rows, size_t cols);
+
+}  // namespace embed::kernels
