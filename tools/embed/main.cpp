@@ -9,7 +9,6 @@ int main(int argc, char** argv) {
   CLI::App app{"embed.cpp: text embeddings (BERT, XLM-RoBERTa, BGE-M3) on the CPU"};
   app.require_subcommand(1);
   embed::cli::add_encode_command(app);
-  embed::cli::add_tokenize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,19 @@
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace embed {
+
+// Element types found in checkpoints (safetensors names).
+enum class DType { F32, F16, BF16, I8, U8, I32, I64, F64 };
+
+size_t dtype_size(DType dtype);
+std::string_view dtype_name(DType dtype);  // "F32", "BF16", ...
+std::optional<DType> dtype_from_name(std::string_view name);
+
+// Widens one F16 / BF16 value to float (exact).
+float half_to_float(unsigned short bits);
+float bfloat16_to_float(unsigned short bits);
+
+}  // namespace embed
