@@ -1,0 +1,30 @@
+#pragma once
+// The weights of one model folder: `model.safetensors`, or the shards listed by
+// `model.safetensors.index.json`. Tensors stay memory-mapped.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loaders/safetensors.h"
+
+namespace embed {
+
+class Checkpoint {
+ public:
+  static Checkpoint open(const std::filesystem::path& model_dir);
+  // A single safetensors file (e.g. a BGE-M3 head).
+  static Checkpoint open_file(const std::filesystem::path& file);
+
+  const TensorView* find(std::string_view name) const;  // nullptr when absent
+  std::vector<const TensorView*> tensors() const;
+  const std::vector<std::shared_ptr<const SafetensorsFile>>& files() const { return files_; }
+  std::string describe() const;  // the file (or index) name, for error messages
+
+ private:
+  std::filesystem::path source_;
+  std::vector<std::shared_ptr<const SafetensorsFile>> files_;
+};
+
+}  // namespace embed

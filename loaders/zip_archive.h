@@ -1,0 +1,45 @@
+#pragma once
+// Read-only, memory-mapped view of an uncompressed zip archive, as torch.save writes them. Only
+// STORED entries are accepted (PyTorch never compresses) so every entry is a zero-copy span of
+// the mapping; every offset and length is checked against the file size when the archive opens.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loaders/mapped_file.h"
+
+namespace embed {
+
+// CRC-32 (IEEE 802.3, the zip checksum).
+uint32_t crc32(std::span<const std::byte> bytes);
+
+class ZipArchive {
+ public:
+  struct Entry {
+    std::string name;
+    size_t offset;  // of the entry's data in the file
+    size_t size;
+  };
+
+  // Maps the file and validates the central directory and every entry's CRC; throws
+  // std::runtime_error "<path>: <problem>".
+  explicit ZipArchive(const std::filesystem::path& path);
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::vector<Entry>& entries() const { return entries_; }
+  const Entry* find(std::string_view name) const;  // nullptr when absent
+  std::span<const std::byte> data(const Entry& entry) const {
+    return {file_.data() + entry.offset, entry.size};
+  }
+
+ private:
+  std::filesystem::path path_;
+  MappedFile file_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace embed
