@@ -12,4 +12,8 @@ Isa active_isa();
 const char* isa_name(Isa isa);
 bool cpu_supports(Isa isa);
 
+// Switches every kernel to `isa` from now on, so tests and benchmarks can compare the tables in
+// one process. Throws std::runtime_error if the CPU lacks it. Not for use while kernels run.
+void set_isa_for_testing(Isa isa);
+
 }  // namespace embed::kernels

@@ -1,0 +1,196 @@
+// The SIMD kernels, written once over an xsimd architecture and compiled once per instruction set
+// (kernels/CMakeLists.txt defines EMBED_KERNEL_ISA_<isa> and the matching -m flags). Everything
+// here is in an anonymous namespace or templated on the architecture, and no STL template is
+// instantiated: an inline function emitted by two of these objects would be merged by the linker,
+// and the survivor could carry AVX-512 code into the generic path.
+#include <xsimd/xsimd.hpp>
+
+#include <cmath>
+#include <cstddef>
+
+#include "kernels/kernel_table.h"
+
+#if defined(EMBED_KERNEL_ISA_generic)
+#define EMBED_ISA_ARCH xsimd::sse2
+#define EMBED_ISA_TABLE kernel_table_generic
+#elif defined(EMBED_KERNEL_ISA_avx2)
+#define EMBED_ISA_ARCH xsimd::fma3<xsimd::avx2>
+#define EMBED_ISA_TABLE kernel_table_avx2
+#elif defined(EMBED_KERNEL_ISA_avx512)
+#define EMBED_ISA_ARCH xsimd::avx512bw
+#define EMBED_ISA_TABLE kernel_table_avx512
+#else
+#error "isa_kernels.cpp is compiled once per ISA with EMBED_KERNEL_ISA_<isa> defined"
+#endif
+
+namespace embed::kernels {
+namespace {
+
+using Arch = EMBED_ISA_ARCH;
+using Batch = xsimd::batch<float, Arch>;
+constexpr size_t kWidth = Batch::size;
+
+// Calls f(offset, lanes) over [0, n): whole batches, then one partial batch for the tail, so each
+// kernel body is written once and the tail needs no scalar twin.
+template <class F>
+inline void for_batches(size_t n, F&& f) {
+  size_t i = 0;
+  for (; i + kWidth <= n; i += kWidth) f(i, kWidth);
+  if (i < n) f(i, n - i);
+}
+
+// Loads `lanes` floats; the lanes past them hold `fill`, chosen so they drop out of reductions.
+inline Batch load(const float* p, size_t lanes, float fill = 0.0f) {
+  if (lanes == kWidth) return Batch::load_unaligned(p);
+  alignas(Arch::alignment()) float buf[kWidth];
+  for (size_t i = 0; i < kWidth; ++i) buf[i] = i < lanes ? p[i] : fill;
+  return Batch::load_aligned(buf);
+}
+
+inline void store(float* p, size_t lanes, const Batch& v) {
+  if (lanes == kWidth) return v.store_unaligned(p);
+  alignas(Arch::alignment()) float buf[kWidth];
+  v.store_aligned(buf);
+  for (size_t i = 0; i < lanes; ++i) p[i] = buf[i];
+}
+
+inline float horizontal_max(const Batch& v) {
+  alignas(Arch::alignment()) float buf[kWidth];
+  v.store_aligned(buf);
+  float m = buf[0];
+  for (size_t i = 1; i < kWidth; ++i) m = buf[i] > m ? buf[i] : m;
+  return m;
+}
+
+template <bool kWithResidual>
+void layer_norm_row(const float* x, const float* residual, const float* gamma, const float* beta,
+                    float eps, float* y, size_t cols) {
+  // With a residual, the sum is written to y first and normalised there.
+  Batch sum(0.0f);
+  for_batches(cols, [&](size_t i, size_t lanes) {
+    Batch v = load(x + i, lanes);
+    if constexpr (kWithResidual) {
+      v += load(residual + i, lanes);
+      store(y + i, lanes, v);
+    }
+    sum += v;
+  });
+  const float* src = kWithResidual ? y : x;
+  const float mean = xsimd::hadd(sum) / static_cast<float>(cols);
+
+  // Two-pass variance: centring first avoids the cancellation of E[x²] - mean². The sum of the
+  // centred values also corrects the rounding error of the first-pass mean (Chan, Golub and
+  // LeVeque's corrected two-pass algorithm), which matters when |mean| ≫ stddev.
+  Batch dsum(0.0f), sq(0.0f);
+  const Batch first_mean(mean);
+  for_batches(cols, [&](size_t i, size_t lanes) {
+    const Batch d = load(src + i, lanes, mean) - first_mean;
+    dsum += d;
+    sq = xsimd::fma(d, d, sq);
+  });
+  const float correction = xsimd::hadd(dsum) / static_cast<float>(cols);
+  const float var = xsimd::hadd(sq) / static_cast<float>(cols) - correction * correction;
+  const float rstd = 1.0f / std::sqrt((var > 0.0f ? var : 0.0f) + eps);
+
+  const Batch vmean(mean + correction);
+  const Batch vrstd(rstd);
+  for_batches(cols, [&](size_t i, size_t lanes) {
+    const Batch n = (load(src + i, lanes) - vmean) * vrstd;
+    store(y + i, lanes, xsimd::fma(n, load(gamma + i, lanes), load(beta + i, lanes)));
+  });
+}
+
+void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta,
+                float eps, float* y, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t o = r * cols;
+    if (residual)
+      layer_norm_row<true>(x + o, residual + o, gamma, beta, eps, y + o, cols);
+    else
+      layer_norm_row<false>(x + o, nullptr, gamma, beta, eps, y + o, cols);
+  }
+}
+
+template <class F>
+void map_in_place(float* x, size_t n, F&& f) {
+  for_batches(n, [&](size_t i, size_t lanes) { store(x + i, lanes, f(load(x + i, lanes))); });
+}
+
+// Exact GELU, x/2 · erfc(-x/√2) (equal to x/2 · (1 + erf(x/√2)) without its cancellation for
+// x ≪ 0). It is evaluated in double: xsimd's float erfc is off by up to ~1e-6 relative (it rounds
+// z² before exp(-z²)), while in double the result is correctly rounded to float almost always.
+inline Batch gelu_erf(const Batch& v) {
+  using Wide = xsimd::batch<double, Arch>;
+  alignas(Arch::alignment()) float buf[kWidth];
+  v.store_aligned(buf);
+  for (size_t i = 0; i < kWidth; i += Wide::size) {
+    const Wide d = Wide::load_aligned(buf + i);
+    (Wide(0.5) * d * xsimd::erfc(d * Wide(-0.70710678118654752440))).store_aligned(buf + i);
+  }
+  return Batch::load_aligned(buf);
+}
+
+void activation(Activation act, float* x, size_t n) {
+  const Batch half(0.5f);
+  switch (act) {
+    case Activation::GeluErf: {
+      map_in_place(x, n, gelu_erf);
+      break;
+    }
+    case Activation::GeluTanh: {
+      const Batch c(0.79788456080286536f);  // √(2/π)
+      const Batch c3(0.044715f * 0.79788456080286536f);
+      const Batch one(1.0f);
+      map_in_place(x, n, [&](Batch v) {
+        const Batch inner = v * xsimd::fma(c3, v * v, c);
+        return half * v * (one + xsimd::tanh(inner));
+      });
+      break;
+    }
+    case Activation::Relu: {
+      const Batch zero(0.0f);
+      map_in_place(x, n, [&](Batch v) { return xsimd::max(v, zero); });
+      break;
+    }
+    case Activation::None:
+      break;
+  }
+}
+
+void softmax_rows(float* x, size_t rows, size_t cols) {
+  const float neg_inf = -INFINITY;
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = x + r * cols;
+    Batch vmax(neg_inf);
+    for_batches(cols, [&](size_t i, size_t lanes) {
+      vmax = xsimd::max(vmax, load(row + i, lanes, neg_inf));
+    });
+    const Batch row_max(horizontal_max(vmax));
+    // Padding lanes load as -inf so that exp gives 0 and the sum is unaffected.
+    Batch sum(0.0f);
+    for_batches(cols, [&](size_t i, size_t lanes) {
+      const Batch e = xsimd::exp(load(row + i, lanes, neg_inf) - row_max);
+      store(row + i, lanes, e);
+      sum += e;
+    });
+    const Batch inv(1.0f / xsimd::hadd(sum));
+    map_in_place(row, cols, [&](Batch v) { return v * inv; });
+  }
+}
+
+void add(float* y, const float* x, size_t n) {
+  for_batches(n, [&](size_t i, size_t lanes) {
+    store(y + i, lanes, load(y + i, lanes) + load(x + i, lanes));
+  });
+}
+
+void add_bias_rows(float* y, const float* bias, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) add(y + r * cols, bias, cols);
+}
+
+}  // namespace
+
+extern const KernelTable EMBED_ISA_TABLE = {layer_norm, activation, softmax_rows, add,
+                                            add_bias_rows};
+
+}  // namespace embed::kernels
