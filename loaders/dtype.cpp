@@ -78,4 +78,35 @@ float bfloat16_to_float(unsigned short bits) {
   return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
 }
 
+unsigned short float_to_bfloat16(float value) {
+  const uint32_t bits = std::bit_cast<uint32_t>(value);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<unsigned short>((bits >> 16) | 0x40);
+  return static_cast<unsigned short>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+unsigned short float_to_half(float value) {
+  const uint32_t bits = std::bit_cast<uint32_t>(value);
+  const uint32_t sign = (bits >> 16) & 0x8000u;
+  const uint32_t magnitude = bits & 0x7fffffffu;
+  if (magnitude > 0x7f800000u) return static_cast<unsigned short>(sign | 0x7e00u);   // nan
+  if (magnitude >= 0x477ff000u) return static_cast<unsigned short>(sign | 0x7c00u);  // overflow
+  if (magnitude < 0x33000000u) return static_cast<unsigned short>(sign);  // below half subnormal
+  const int exponent = static_cast<int>(magnitude >> 23) - 127 + 15;
+  uint32_t half, remainder, halfway;
+  if (exponent >= 1) {
+    half = (static_cast<uint32_t>(exponent) << 10) | ((magnitude & 0x7fffffu) >> 13);
+    remainder = magnitude & 0x1fffu;
+    halfway = 0x1000u;
+  } else {  // subnormal half: the implicit bit moves into the mantissa
+    const uint32_t mantissa = (magnitude & 0x7fffffu) | 0x800000u;
+    const int shift = 14 - exponent;
+    half = mantissa >> shift;
+    remainder = mantissa & ((1u << shift) - 1);
+    halfway = 1u << (shift - 1);
+  }
+  // A carry out of the mantissa lands in the exponent, which is the correctly rounded result.
+  if (remainder > halfway || (remainder == halfway && (half & 1u))) ++half;
+  return static_cast<unsigned short>(sign | half);
+}
+
 }  // namespace embed

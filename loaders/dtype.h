@@ -16,4 +16,8 @@ std::optional<DType> dtype_from_name(std::string_view name);
 float half_to_float(unsigned short bits);
 float bfloat16_to_float(unsigned short bits);
 
+// Narrows a float to F16 / BF16 bits, rounding to nearest even (F16 overflow gives infinity).
+unsigned short float_to_half(float value);
+unsigned short float_to_bfloat16(float value);
+
 }  // namespace embed
