@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +41,7 @@ class ZipArchive {
   std::filesystem::path path_;
   MappedFile file_;
   std::vector<Entry> entries_;
+  std::map<std::string, size_t, std::less<>> index_;
 };
 
 }  // namespace embed
