@@ -1,0 +1,131 @@
+#include "engine/encoder.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/attention.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/layer_norm.h"
+
+namespace embed {
+namespace {
+
+kernels::Activation kernel_activation(HiddenActivation act) {
+  switch (act) {
+    case HiddenActivation::GeluErf:
+      return kernels::Activation::GeluErf;
+    case HiddenActivation::GeluTanh:
+      return kernels::Activation::GeluTanh;
+    case HiddenActivation::Relu:
+      return kernels::Activation::Relu;
+  }
+  return kernels::Activation::None;
+}
+
+void linear(const std::vector<float>& x, size_t tokens, const LinearWeights& w,
+            std::vector<float>& y, kernels::Activation act = kernels::Activation::None) {
+  kernels::linear(x.data(), tokens, w.in_features, w.weight, w.out_features, y.data(),
+                  {.bias = w.bias, .activation = act});
+}
+
+}  // namespace
+
+void Encoder::check_input(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                          size_t input_index) const {
+  const std::string where = "input " + std::to_string(input_index);
+  if (ids.empty()) throw std::invalid_argument(where + ": empty token sequence");
+  if (ids.size() > static_cast<size_t>(config_.max_tokens()))
+    throw std::invalid_argument(
+        where + ": " + std::to_string(ids.size()) + " tokens exceed the model's maximum of " +
+        std::to_string(config_.max_tokens()) + " (max_position_embeddings " +
+        std::to_string(config_.max_position_embeddings) + ")");
+  for (size_t t = 0; t < ids.size(); ++t) {
+    if (ids[t] < 0 || ids[t] >= config_.vocab_size)
+      throw std::invalid_argument(where + ": token id " + std::to_string(ids[t]) + " at position " +
+                                  std::to_string(t) + " is outside the vocabulary (vocab_size " +
+                                  std::to_string(config_.vocab_size) + ")");
+  }
+  for (const int32_t type : type_ids)
+    if (type < 0 || type >= config_.type_vocab_size)
+      throw std::invalid_argument(where + ": token type id " + std::to_string(type) +
+                                  " is outside type_vocab_size " +
+                                  std::to_string(config_.type_vocab_size));
+}
+
+void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const {
+  const size_t hidden = config_.hidden_size;
+  const size_t tokens = batch.num_tokens();
+  ws.positions.resize(tokens);
+  for (size_t s = 0; s < batch.num_sequences(); ++s) {
+    // XLM-R (HF create_position_ids_from_input_ids): pad + running count of non-pad tokens, and
+    // pad itself for pad tokens. BERT: 0..L-1.
+    int32_t non_pad = 0;
+    for (size_t t = batch.offsets[s]; t < batch.offsets[s + 1]; ++t) {
+      if (config_.architecture == Architecture::XlmRoberta) {
+        const bool is_pad = batch.token_ids[t] == config_.pad_token_id;
+        non_pad += is_pad ? 0 : 1;
+        ws.positions[t] = is_pad ? config_.pad_token_id : config_.pad_token_id + non_pad;
+      } else {
+        ws.positions[t] = static_cast<int32_t>(t - batch.offsets[s]);
+      }
+    }
+  }
+#pragma omp parallel for schedule(static) if (tokens * hidden > 65536)
+  for (size_t t = 0; t < tokens; ++t) {
+    float* row = ws.hidden.data() + t * hidden;
+    const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
+    std::memcpy(row, weights_.word_embeddings + size_t(batch.token_ids[t]) * hidden,
+                hidden * sizeof(float));
+    kernels::add(row, weights_.position_embeddings + size_t(ws.positions[t]) * hidden, hidden);
+    kernels::add(row, weights_.token_type_embeddings + size_t(type) * hidden, hidden);
+  }
+  kernels::layer_norm(ws.hidden.data(), weights_.embedding_norm.gamma, weights_.embedding_norm.beta,
+                      config_.layer_norm_eps, ws.hidden.data(), tokens, hidden);
+}
+
+void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& batch,
+                        EncoderWorkspace& ws) const {
+  const size_t tokens = batch.num_tokens();
+  const size_t hidden = config_.hidden_size;
+  linear(ws.hidden, tokens, layer.query, ws.query);
+  linear(ws.hidden, tokens, layer.key, ws.key);
+  linear(ws.hidden, tokens, layer.value, ws.value);
+  const kernels::AttentionShape shape{
+      .num_heads = size_t(config_.num_attention_heads),
+      .head_dim = size_t(config_.head_dim()),
+      .ld_qkv = hidden,
+      .ld_out = hidden,
+      .scale = 1.0f / std::sqrt(static_cast<float>(config_.head_dim())),
+  };
+  kernels::packed_attention(ws.query.data(), ws.key.data(), ws.value.data(), ws.context.data(),
+                            batch.offsets.data(), batch.num_sequences(), shape);
+
+  // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)).
+  linear(ws.context, tokens, layer.attention_output, ws.scratch);
+  kernels::add_layer_norm(ws.scratch.data(), ws.hidden.data(), layer.attention_norm.gamma,
+                          layer.attention_norm.beta, config_.layer_norm_eps, tokens, hidden);
+  ws.hidden.swap(ws.scratch);
+  linear(ws.hidden, tokens, layer.intermediate, ws.intermediate,
+         kernel_activation(config_.hidden_act));
+  linear(ws.intermediate, tokens, layer.output, ws.scratch);
+  kernels::add_layer_norm(ws.scratch.data(), ws.hidden.data(), layer.output_norm.gamma,
+                          layer.output_norm.beta, config_.layer_norm_eps, tokens, hidden);
+  ws.hidden.swap(ws.scratch);
+}
+
+void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws) const {
+  const size_t tokens = batch.num_tokens();
+  const size_t hidden = config_.hidden_size;
+  // resize() keeps capacity, so buffers are allocated once per largest batch and then reused.
+  for (auto* buffer : {&ws.hidden, &ws.scratch, &ws.query, &ws.key, &ws.value, &ws.context})
+    buffer->resize(tokens * hidden);
+  ws.intermediate.resize(tokens * config_.intermediate_size);
+
+  embed_tokens(batch, ws);
+  for (const auto& layer : weights_.layers) run_layer(layer, batch, ws);
+}
+
+}  // namespace embed
