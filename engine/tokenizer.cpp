@@ -20,9 +20,9 @@ std::unique_ptr<tokenizer::Normalizer> make_normalizer(const TokenizerNormalizer
   using Kind = TokenizerNormalizerSpec::Kind;
   switch (n.kind) {
     case Kind::kBert:
-      return std::make_unique<tokenizer::BertNormalizer>(tokenizer::BertNormalizer::Options{
-          n.clean_text, n.handle_chinese_chars, n.strip_accents.value_or(n.lowercase),
-          n.lowercase});
+      return std::make_unique<tokenizer::BertNormalizer>(
+          tokenizer::BertNormalizer::Options{n.clean_text, n.handle_chinese_chars,
+                                             n.strip_accents.value_or(n.lowercase), n.lowercase});
     case Kind::kPrecompiled:
       return std::make_unique<tokenizer::PrecompiledCharsmap>(n.precompiled_charsmap);
     case Kind::kStrip:
@@ -49,9 +49,8 @@ std::unique_ptr<tokenizer::PreTokenizer> make_pre_tokenizer(const TokenizerPreTo
 std::unique_ptr<tokenizer::Model> make_model(const TokenizerModelSpec& m) {
   if (m.kind == TokenizerModelSpec::Kind::kUnigram)
     return std::make_unique<tokenizer::Unigram>(m.unigram_vocab, m.unk_id);
-  return std::make_unique<tokenizer::WordPiece>(m.wordpiece_vocab, m.unk_token,
-                                                m.continuing_subword_prefix,
-                                                m.max_input_chars_per_word);
+  return std::make_unique<tokenizer::WordPiece>(
+      m.wordpiece_vocab, m.unk_token, m.continuing_subword_prefix, m.max_input_chars_per_word);
 }
 
 std::vector<tokenizer::TemplatePiece> make_template(
@@ -71,7 +70,8 @@ Tokenizer Tokenizer::load(const std::filesystem::path& dir) {
     for (const auto& n : spec.normalizers) normalizers.push_back(make_normalizer(n));
     std::vector<tokenizer::AddedToken> added;
     for (const auto& a : spec.added_tokens)
-      added.push_back({a.id, a.content, a.single_word, a.lstrip, a.rstrip, a.normalized, a.special});
+      added.push_back(
+          {a.id, a.content, a.single_word, a.lstrip, a.rstrip, a.normalized, a.special});
     tokenizer::TemplateProcessing post;
     if (!spec.single.empty() || !spec.pair.empty())
       post = tokenizer::TemplateProcessing(make_template(spec.single), make_template(spec.pair));
@@ -104,13 +104,17 @@ Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b, size_t m
   return pipeline_->encode_pair(a, b, max_length);
 }
 
-std::string Tokenizer::id_to_token(int32_t id) const { return pipeline_->id_to_token(id); }
+std::string Tokenizer::id_to_token(int32_t id) const {
+  return pipeline_->id_to_token(id);
+}
 
 int32_t Tokenizer::token_to_id(std::string_view token) const {
   return pipeline_->token_to_id(token);
 }
 
-size_t Tokenizer::vocab_size() const { return pipeline_->vocab_size(); }
+size_t Tokenizer::vocab_size() const {
+  return pipeline_->vocab_size();
+}
 
 size_t Tokenizer::num_special_tokens_added(bool pair) const {
   return pipeline_->added_tokens(pair);

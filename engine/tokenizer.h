@@ -39,7 +39,7 @@ class Tokenizer {
   Encoding encode(std::string_view text, size_t max_length = 0) const;
   Encoding encode_pair(std::string_view a, std::string_view b, size_t max_length = 0) const;
 
-  std::string id_to_token(int32_t id) const;  // empty when unknown
+  std::string id_to_token(int32_t id) const;          // empty when unknown
   int32_t token_to_id(std::string_view token) const;  // -1 when unknown
   size_t vocab_size() const;
   SpecialTokenIds special_ids() const { return special_; }
