@@ -1,0 +1,61 @@
+#include "tools/embed/jsonl_input.h"
+
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace embed::cli {
+namespace {
+
+InputRecord parse_record(const std::string& line_text, const std::string& where) {
+  const auto json = nlohmann::json::parse(line_text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) throw std::runtime_error(where + ": not valid JSON");
+  if (!json.is_object())
+    throw std::runtime_error(where + ": expected an object {\"text\": ...} or {\"ids\": [...]}");
+  InputRecord record;
+  if (const auto text = json.find("text"); text != json.end()) {
+    if (!text->is_string()) throw std::runtime_error(where + ": \"text\" must be a string");
+    record.text = text->get<std::string>();
+  }
+  if (const auto ids = json.find("ids"); ids != json.end()) {
+    if (!ids->is_array()) throw std::runtime_error(where + ": \"ids\" must be an array");
+    std::vector<int32_t> values;
+    values.reserve(ids->size());
+    for (const auto& id : *ids) {
+      if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+          id.get<int64_t>() > std::numeric_limits<int32_t>::max())
+        throw std::runtime_error(where + ": \"ids\" must hold non-negative integers");
+      values.push_back(id.get<int32_t>());
+    }
+    record.ids = std::move(values);
+  }
+  if (record.text.has_value() == record.ids.has_value())
+    throw std::runtime_error(where + ": expected exactly one of \"text\" or \"ids\"");
+  return record;
+}
+
+}  // namespace
+
+std::vector<InputRecord> read_jsonl_inputs(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) throw std::runtime_error(path + ": cannot open input file");
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  const std::string name = path == "-" ? "<stdin>" : path;
+
+  std::vector<InputRecord> records;
+  std::string line_text;
+  for (size_t line = 1; std::getline(in, line_text); ++line) {
+    if (line_text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    InputRecord record = parse_record(line_text, name + ":" + std::to_string(line));
+    record.line = line;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+}  // namespace embed::cli
