@@ -10,9 +10,13 @@
 
 namespace embed::test {
 
-inline std::filesystem::path fixtures_dir() { return EMBED_FIXTURES_DIR; }
+inline std::filesystem::path fixtures_dir() {
+  return EMBED_FIXTURES_DIR;
+}
 
-inline bool fixtures_present() { return std::filesystem::is_directory(fixtures_dir()); }
+inline bool fixtures_present() {
+  return std::filesystem::is_directory(fixtures_dir());
+}
 
 inline std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -24,9 +28,9 @@ inline std::string read_text_file(const std::filesystem::path& path) {
 }  // namespace embed::test
 
 // Skips the current test when ../shared/fixtures is not beside the checkout.
-#define EMBED_REQUIRE_FIXTURES()                                                         \
-  do {                                                                                   \
-    if (!::embed::test::fixtures_present())                                              \
-      GTEST_SKIP() << "conformance fixtures not found at " << EMBED_FIXTURES_DIR         \
-                   << " (clone the repo beside ../shared to run this test)";             \
+#define EMBED_REQUIRE_FIXTURES()                                                 \
+  do {                                                                           \
+    if (!::embed::test::fixtures_present())                                      \
+      GTEST_SKIP() << "conformance fixtures not found at " << EMBED_FIXTURES_DIR \
+                   << " (clone the repo beside ../shared to run this test)";     \
   } while (0)
