@@ -50,16 +50,11 @@ class TensorBinder {
  private:
   const float* as_float(const TensorView& view) {
     if (view.dtype == DType::F32) return reinterpret_cast<const float*>(view.data);
-    if (view.dtype != DType::F16 && view.dtype != DType::BF16)
-      throw std::runtime_error(checkpoint_.describe() + ": tensor '" + view.name + "' has dtype " +
-                               std::string(dtype_name(view.dtype)) + ", expected F32, F16 or BF16");
     const auto count = static_cast<size_t>(view.numel());
     auto widened = std::make_unique<float[]>(count);
-    const auto* bits = reinterpret_cast<const unsigned char*>(view.data);
-    for (size_t i = 0; i < count; ++i) {
-      const auto half = static_cast<unsigned short>(bits[2 * i] | (bits[2 * i + 1] << 8));
-      widened[i] = view.dtype == DType::F16 ? half_to_float(half) : bfloat16_to_float(half);
-    }
+    if (!widen_to_float(view.data, count, view.dtype, widened.get()))
+      throw std::runtime_error(checkpoint_.describe() + ": tensor '" + view.name + "' has dtype " +
+                               std::string(dtype_name(view.dtype)) + ", expected F32, F16 or BF16");
     weights_.widened_.push_back(std::move(widened));
     return weights_.widened_.back().get();
   }

@@ -1,24 +1,99 @@
 #include "engine/model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <mutex>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
+#include "engine/bge_m3_heads.h"
 #include "engine/encoder.h"
+#include "engine/model_path.h"
+#include "engine/pooling.h"
+#include "engine/space_id.h"
+#include "kernels/vector_ops.h"
 #include "loaders/checkpoint.h"
 
 namespace embed {
+namespace {
+
+bool has_tokenizer_files(const std::filesystem::path& dir) {
+  for (const char* name : {"tokenizer.json", "sentencepiece.bpe.model", "vocab.txt"})
+    if (std::filesystem::exists(dir / name)) return true;
+  return false;
+}
+
+std::string lower_dtype_name(DType dtype) {
+  std::string name(dtype_name(dtype));
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return name;
+}
+
+// Output guard: a NaN/Inf is a bug or a broken checkpoint, never something to hand out.
+void require_finite(const std::vector<float>& values, size_t input, const char* output) {
+  for (float v : values)
+    if (!std::isfinite(v))
+      throw std::runtime_error("input " + std::to_string(input) + ": the " + output +
+                               " output contains NaN or Inf (broken weights?)");
+}
+
+}  // namespace
 
 struct Model::Impl {
   ModelConfig config;
   Checkpoint checkpoint;
   EncoderWeights weights;
   Encoder encoder{config, weights};
+  BgeM3Heads heads;
+  std::optional<Tokenizer> tokenizer;
+  ModelInfo info;
+  std::vector<int32_t> lexical_excluded;  // ids whose sparse weight FlagEmbedding drops
+  std::once_flag space_id_once;
 
-  Impl(ModelConfig c, Checkpoint ckpt)
+  Impl(const std::filesystem::path& dir, ModelConfig c)
       : config(std::move(c)),
-        checkpoint(std::move(ckpt)),
-        weights(EncoderWeights::bind(config, checkpoint)) {}
+        checkpoint(Checkpoint::open(dir)),
+        weights(EncoderWeights::bind(config, checkpoint)),
+        heads(BgeM3Heads::load(dir, config.hidden_size)) {
+    if (has_tokenizer_files(dir)) tokenizer = Tokenizer::load(dir);
+    const auto st = load_sentence_transformers_config(dir);
+    // Without sentence-transformers files: CLS + L2, what BGE models (incl. BGE-M3) use.
+    info.pooling = st ? st->pooling : PoolingMode::Cls;
+    info.normalize = st ? st->normalize : true;
+    info.max_length = config.max_tokens();
+    if (st && st->max_seq_length > 0)
+      info.max_length = std::min(info.max_length, st->max_seq_length);
+
+    info.path = dir;
+    info.architecture = config.architecture == Architecture::Bert ? "bert" : "xlm-roberta";
+    info.hidden_size = config.hidden_size;
+    info.num_layers = config.num_hidden_layers;
+    info.num_heads = config.num_attention_heads;
+    info.vocab_size = config.vocab_size;
+    info.output_dim = config.hidden_size;
+    info.has_sparse = heads.has_sparse();
+    info.has_colbert = heads.has_colbert();
+    const TensorView* words = nullptr;
+    for (const TensorView* tensor : checkpoint.tensors()) {
+      info.parameter_count += static_cast<uint64_t>(tensor->numel());
+      if (tensor->name.ends_with("embeddings.word_embeddings.weight")) words = tensor;
+    }
+    for (const auto parameters : heads.parameters()) info.parameter_count += parameters.size();
+    info.weight_dtype = lower_dtype_name(words->dtype);
+    info.compute_dtype = "f32";
+
+    if (tokenizer) {
+      const SpecialTokenIds special = tokenizer->special_ids();
+      for (int32_t id : {special.cls_or_bos, special.sep_or_eos, special.pad, special.unk})
+        if (id >= 0) lexical_excluded.push_back(id);
+    } else {
+      lexical_excluded.push_back(config.pad_token_id);
+    }
+  }
+
+  std::vector<Embedding> run(std::span<const std::vector<int32_t>> inputs,
+                             const EncodeOptions& options) const;
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -26,34 +101,83 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
-Model Model::load(const std::filesystem::path& dir, const LoadOptions&) {
+Model Model::load(const std::string& name_or_path, const LoadOptions& options) {
+  const std::filesystem::path dir = resolve_model_path(name_or_path);
   if (!std::filesystem::is_directory(dir))
     throw std::runtime_error(dir.string() + ": not a model folder");
   const auto config_path = dir / "config.json";
   if (!std::filesystem::exists(config_path))
     throw std::runtime_error(dir.string() + ": missing config.json");
-  return Model(std::make_unique<Impl>(ModelConfig::load(config_path), Checkpoint::open(dir)));
+  if (options.compute == ComputeType::BF16)
+    throw std::runtime_error("bf16 compute is not available yet");
+  return Model(std::make_unique<Impl>(dir, ModelConfig::load(config_path)));
+}
+
+const ModelInfo& Model::info() const {
+  std::call_once(impl_->space_id_once, [this] {
+    impl_->info.space_id = compute_space_id(impl_->config, impl_->checkpoint, impl_->heads,
+                                            impl_->info.pooling, impl_->info.normalize);
+  });
+  return impl_->info;
 }
 
 const ModelConfig& Model::config() const {
   return impl_->config;
 }
 
+const Tokenizer& Model::tokenizer() const {
+  if (!impl_->tokenizer)
+    throw std::runtime_error(impl_->info.path.string() +
+                             ": no tokenizer files (tokenizer.json, sentencepiece.bpe.model or "
+                             "vocab.txt); give token ids instead of text");
+  return *impl_->tokenizer;
+}
+
+std::vector<Embedding> Model::encode(std::span<const std::string> texts,
+                                     const EncodeOptions& options) const {
+  const Tokenizer& tok = tokenizer();
+  const size_t limit = options.max_length > 0
+                           ? std::min<size_t>(options.max_length, impl_->info.max_length)
+                           : static_cast<size_t>(impl_->info.max_length);
+  std::vector<std::vector<int32_t>> ids(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    try {
+      ids[i] = tok.encode(texts[i], limit).ids;
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("input " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  return impl_->run(ids, options);
+}
+
 std::vector<Embedding> Model::encode_ids(std::span<const std::vector<int32_t>> inputs,
                                          const EncodeOptions& options) const {
-  const size_t hidden = impl_->config.hidden_size;
-  std::vector<Embedding> results(inputs.size());
+  return impl_->run(inputs, options);
+}
 
+std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> inputs,
+                                        const EncodeOptions& options) const {
+  if (options.sparse && !heads.has_sparse())
+    throw std::invalid_argument(info.path.string() +
+                                ": sparse output needs the BGE-M3 head sparse_linear.safetensors "
+                                "or sparse_linear.pt");
+  if (options.colbert && !heads.has_colbert())
+    throw std::invalid_argument(info.path.string() +
+                                ": colbert output needs the BGE-M3 head colbert_linear.safetensors "
+                                "or colbert_linear.pt");
+  // Every input is checked before any compute, so a bad one fails the call at once.
+  for (size_t i = 0; i < inputs.size(); ++i) encoder.check_input(inputs[i], {}, i);
+
+  const size_t hidden = config.hidden_size;
+  std::vector<Embedding> results(inputs.size());
   // Longest first, then greedy batches within the token budget: similar lengths share a pass.
   std::vector<size_t> order(inputs.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return inputs[a].size() > inputs[b].size(); });
 
-  // Every input is checked before any compute, so a bad one fails the call at once.
-  for (size_t i = 0; i < inputs.size(); ++i) impl_->encoder.check_input(inputs[i], {}, i);
-
   EncoderWorkspace workspace;
+  std::vector<float> sparse_weights;
   for (size_t begin = 0; begin < order.size();) {
     PackedBatch batch;
     std::vector<size_t> members;
@@ -63,14 +187,43 @@ std::vector<Embedding> Model::encode_ids(std::span<const std::vector<int32_t>> i
       batch.add(ids);
       members.push_back(order[i]);
     }
-    impl_->encoder.forward(batch, workspace);
+    encoder.forward(batch, workspace);
+    if (options.sparse) {
+      sparse_weights.resize(batch.num_tokens());
+      heads.sparse_token_weights(workspace.hidden.data(), batch.num_tokens(),
+                                 sparse_weights.data());
+    }
+
     for (size_t s = 0; s < members.size(); ++s) {
-      Embedding& out = results[members[s]];
-      const float* first = workspace.hidden.data() + batch.offsets[s] * hidden;
+      const size_t input = members[s];
+      const size_t length = batch.length(s);
+      const float* states = workspace.hidden.data() + batch.offsets[s] * hidden;
+      Embedding& out = results[input];
+      out.ids = inputs[input];
       if (options.tokens) {
-        out.tokens.rows = batch.length(s);
-        out.tokens.cols = hidden;
-        out.tokens.values.assign(first, first + batch.length(s) * hidden);
+        out.tokens = {length, hidden, std::vector<float>(states, states + length * hidden)};
+        require_finite(out.tokens.values, input, "tokens");
+      }
+      if (options.dense) {
+        out.dense = pool_tokens(states, length, hidden, info.pooling);
+        require_finite(out.dense, input, "dense");
+        if (std::all_of(out.dense.begin(), out.dense.end(), [](float v) { return v == 0; }))
+          throw std::runtime_error("input " + std::to_string(input) +
+                                   ": the dense vector is all zeros");
+        if (info.normalize && options.normalize)
+          kernels::l2_normalize_rows(out.dense.data(), 1, out.dense.size());
+      }
+      if (options.sparse) {
+        const std::span<const float> weights(sparse_weights.data() + batch.offsets[s], length);
+        out.sparse = BgeM3Heads::lexical_weights(out.ids, weights, lexical_excluded);
+        for (const auto& w : out.sparse)
+          if (!std::isfinite(w.weight))
+            throw std::runtime_error("input " + std::to_string(input) +
+                                     ": the sparse output contains NaN or Inf");
+      }
+      if (options.colbert) {
+        out.colbert = heads.colbert_vectors(states, length);
+        require_finite(out.colbert.values, input, "colbert");
       }
     }
     begin += members.size();

@@ -1,47 +1,83 @@
 #pragma once
-// Public entry point: a loaded embedding model (BERT or XLM-RoBERTa family) from a Hugging Face
-// folder. One Model may serve concurrent encode calls from several threads.
+// Public entry point: an embedding model (BERT or XLM-RoBERTa / BGE-M3 family) loaded from a
+// Hugging Face folder. One Model serves concurrent encode calls from several threads.
+//
+//   embed::Model model = embed::Model::load("BAAI/bge-m3");  // a folder, or ORG/NAME in the HF
+//   cache auto out = model.encode({"What is BGE M3?"}, {.sparse = true, .colbert = true}); float
+//   dense_dot = embed::dense_score(out[0].dense, out[0].dense);
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "engine/embedding.h"
+#include "engine/tokenizer.h"
 #include "loaders/model_config.h"
+#include "loaders/sentence_transformers.h"
 
 namespace embed {
 
-// A row-major [rows][cols] block of floats.
-struct Matrix {
-  size_t rows = 0;
-  size_t cols = 0;
-  std::vector<float> values;
+// How the encoder computes. Weights are stored as the checkpoint has them; BF16 compute converts
+// F32/F16 weights once at load. INT8 checkpoints (from `embed quantize`) always compute in INT8.
+enum class ComputeType { Auto, F32, BF16 };
 
-  const float* row(size_t r) const { return values.data() + r * cols; }
+struct LoadOptions {
+  ComputeType compute = ComputeType::Auto;  // Auto: F32, or INT8 for quantized folders
 };
 
-struct LoadOptions {};
+using Pooling = PoolingMode;
+
+struct ModelInfo {
+  std::filesystem::path path;  // the resolved folder
+  std::string architecture;    // "bert" or "xlm-roberta"
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int vocab_size = 0;
+  int max_length = 0;  // tokens per input, special tokens included
+  int output_dim = 0;  // dense vector size
+  Pooling pooling = Pooling::Cls;
+  bool normalize = true;
+  bool has_sparse = false;   // BGE-M3 sparse_linear head present
+  bool has_colbert = false;  // BGE-M3 colbert_linear head present
+  std::string weight_dtype;  // "f32", "f16", "bf16" or "int8" (as stored)
+  std::string compute_dtype;
+  uint64_t parameter_count = 0;
+  // Identifies the vector space: architecture, weights, pooling and normalisation. A quantized
+  // copy keeps its source's id (and says so in quantized_from).
+  std::string space_id;
+  bool quantized = false;
+};
 
 struct EncodeOptions {
+  bool dense = true;
+  bool sparse = false;          // BGE-M3 lexical weights
+  bool colbert = false;         // BGE-M3 multi-vectors
   bool tokens = false;          // last hidden state per token
+  size_t max_length = 0;        // 0: the model's limit; texts are truncated, ids are not
   size_t batch_tokens = 16384;  // token budget of one forward pass (a longer input runs alone)
-};
-
-struct Embedding {
-  Matrix tokens;  // [n_tokens][hidden] when requested
+  bool normalize = true;        // apply the model's normalisation to dense vectors
 };
 
 class Model {
  public:
-  static Model load(const std::filesystem::path& dir, const LoadOptions& options = {});
+  // `name_or_path`: a model folder, or ORG/NAME looked up in the Hugging Face cache.
+  static Model load(const std::string& name_or_path, const LoadOptions& options = {});
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
   ~Model();
 
+  const ModelInfo& info() const;
   const ModelConfig& config() const;
+  const Tokenizer& tokenizer() const;  // throws when the folder has no tokenizer files
 
-  // Encodes token id sequences used as given (special tokens included). The result for an input
-  // does not depend on the other inputs of the call.
+  // Tokenizes (truncating to max_length or the model's limit) and encodes each text.
+  std::vector<Embedding> encode(std::span<const std::string> texts,
+                                const EncodeOptions& options = {}) const;
+  // Encodes token id sequences used as given (special tokens included).
   std::vector<Embedding> encode_ids(std::span<const std::vector<int32_t>> inputs,
                                     const EncodeOptions& options = {}) const;
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace embed {
@@ -76,6 +77,24 @@ float half_to_float(unsigned short bits) {
 
 float bfloat16_to_float(unsigned short bits) {
   return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
+
+bool widen_to_float(const std::byte* data, size_t count, DType dtype, float* out) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+  switch (dtype) {
+    case DType::F32:
+      std::memcpy(out, data, count * sizeof(float));
+      return true;
+    case DType::F16:
+    case DType::BF16:
+      for (size_t i = 0; i < count; ++i) {
+        const auto bits = static_cast<unsigned short>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+        out[i] = dtype == DType::F16 ? half_to_float(bits) : bfloat16_to_float(bits);
+      }
+      return true;
+    default:
+      return false;
+  }
 }
 
 unsigned short float_to_bfloat16(float value) {

@@ -16,6 +16,9 @@ std::optional<DType> dtype_from_name(std::string_view name);
 float half_to_float(unsigned short bits);
 float bfloat16_to_float(unsigned short bits);
 
+// Converts `count` little-endian F32 / F16 / BF16 values to float; false for other dtypes.
+bool widen_to_float(const std::byte* data, size_t count, DType dtype, float* out);
+
 // Narrows a float to F16 / BF16 bits, rounding to nearest even (F16 overflow gives infinity).
 unsigned short float_to_half(float value);
 unsigned short float_to_bfloat16(float value);
