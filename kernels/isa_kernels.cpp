@@ -5,8 +5,10 @@
 // and the survivor could carry AVX-512 code into the generic path.
 #include <xsimd/xsimd.hpp>
 
+#include <cfloat>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/kernel_table.h"
 
@@ -188,9 +190,52 @@ void add_bias_rows(float* y, const float* bias, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r) add(y + r * cols, bias, cols);
 }
 
+void quantize_rows(const float* x, size_t rows, size_t cols, int levels, int zero_point, uint8_t* q,
+                   float* scales) {
+  using Ints = xsimd::batch<int32_t, Arch>;
+  const Batch hi(static_cast<float>(levels)), lo(-static_cast<float>(levels));
+  for (size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    uint8_t* out = q + r * cols;
+    Batch vmax(0.0f);
+    for_batches(cols, [&](size_t i, size_t lanes) {
+      vmax = xsimd::max(vmax, xsimd::abs(load(row + i, lanes)));
+    });
+    const float amax = horizontal_max(vmax);
+    // Below the minimum levels / amax could overflow to inf; such a row is zero for any practical
+    // use. The upper bound keeps the scale finite should a non-finite value slip through.
+    const bool tiny = !(amax >= kMinQuantizedAbsMax && amax <= FLT_MAX);
+    scales[r] = tiny ? 1.0f : amax / static_cast<float>(levels);
+    const Batch inv(tiny ? 0.0f : static_cast<float>(levels) / amax);
+    const Ints zp(zero_point);
+    for_batches(cols, [&](size_t i, size_t lanes) {
+      const Batch v = xsimd::min(xsimd::max(load(row + i, lanes) * inv, lo), hi);
+      alignas(Arch::alignment()) int32_t buf[kWidth];
+      (xsimd::nearbyint_as_int(v) + zp).store_aligned(buf);
+      for (size_t j = 0; j < lanes; ++j) out[i + j] = static_cast<uint8_t>(buf[j]);
+    });
+  }
+}
+
+void dequantize_rows(float* acc, const float* row_scales, const float* col_offsets,
+                     const float* col_scales, const float* bias, Activation act, float* sum_into,
+                     size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = acc + r * cols;
+    const Batch row_scale(row_scales[r]);
+    for_batches(cols, [&](size_t i, size_t lanes) {
+      const Batch shifted = load(row + i, lanes) - load(col_offsets + i, lanes);
+      const Batch b = bias ? load(bias + i, lanes) : Batch(0.0f);
+      store(row + i, lanes, xsimd::fma(shifted, row_scale * load(col_scales + i, lanes), b));
+    });
+    activation(act, row, cols);
+    if (sum_into) add(sum_into + r * cols, row, cols);
+  }
+}
+
 }  // namespace
 
-extern const KernelTable EMBED_ISA_TABLE = {layer_norm, activation, softmax_rows, add,
-                                            add_bias_rows};
+extern const KernelTable EMBED_ISA_TABLE = {layer_norm,    activation,    softmax_rows,   add,
+                                            add_bias_rows, quantize_rows, dequantize_rows};
 
 }  // namespace embed::kernels

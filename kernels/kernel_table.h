@@ -4,6 +4,7 @@
 // points call through kernel_table(), which isa.cpp points at the widest table the CPU supports.
 // Every function is single-threaded over the rows it is given; callers split work across threads.
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/activation.h"
 #include "kernels/isa.h"
@@ -18,7 +19,19 @@ struct KernelTable {
   void (*softmax_rows)(float* x, size_t rows, size_t cols);
   void (*add)(float* y, const float* x, size_t n);
   void (*add_bias_rows)(float* y, const float* bias, size_t rows, size_t cols);
+  // Symmetric per-row quantization to ±levels, stored with zero_point added (as unsigned bytes:
+  // zero_point 0 gives the two's-complement int8 bits). See kernels/quantize.h for the rounding.
+  void (*quantize_rows)(const float* x, size_t rows, size_t cols, int levels, int zero_point,
+                        uint8_t* q, float* scales);
+  // acc[r] ← act((acc[r] - col_offsets) · row_scales[r] · col_scales + bias), then sum_into[r] +=
+  // acc[r] when sum_into is not null. bias may be null.
+  void (*dequantize_rows)(float* acc, const float* row_scales, const float* col_offsets,
+                          const float* col_scales, const float* bias, Activation act,
+                          float* sum_into, size_t rows, size_t cols);
 };
+
+// Rows whose largest magnitude is below this (or not finite) quantize to zeros with scale 1.
+inline constexpr float kMinQuantizedAbsMax = 1e-30f;
 
 extern const KernelTable kernel_table_generic;
 extern const KernelTable kernel_table_avx2;
