@@ -46,6 +46,8 @@ class Tokenizer {
   size_t num_special_tokens_added(bool pair) const;
 
  private:
+  Tokenizer() = default;
+
   std::shared_ptr<const tokenizer::Pipeline> pipeline_;
   SpecialTokenIds special_;
 };

@@ -36,9 +36,10 @@ TemplateProcessing::TemplateProcessing(std::vector<TemplatePiece> single,
   if (!has_sequence(single_, 0)) throw std::runtime_error("template `single` has no $A");
   if (!has_sequence(pair_, 0) || !has_sequence(pair_, 1))
     throw std::runtime_error("template `pair` needs both $A and $B");
-  for (const auto& p : single_)
-    if (p.sequence < 0 && p.ids.size() != p.tokens.size())
-      throw std::runtime_error("template special token with mismatched ids and tokens");
+  for (const auto* pieces : {&single_, &pair_})
+    for (const auto& p : *pieces)
+      if (p.sequence < 0 && p.ids.size() != p.tokens.size())
+        throw std::runtime_error("template special token with mismatched ids and tokens");
   added_single_ = count_added(single_);
   added_pair_ = count_added(pair_);
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/tokenizer.h"
@@ -145,6 +146,48 @@ TEST(TokenizerConformance, BertVocabTxtOnly) {
   Tokenizer tok = Tokenizer::load(dir.path());
   expect_all(tok, "bert-base-uncased.tokenizer.jsonl");
   expect_all(tok, "bert-base-uncased.pairs.jsonl");
+}
+
+TEST(TokenizerConformance, SpecialIdsAndSizes) {
+  EMBED_REQUIRE_FIXTURES();
+  Tokenizer xlmr = Tokenizer::load(tokenizers_dir() / "xlmr-unigram-8k");
+  SpecialTokenIds s = xlmr.special_ids();
+  EXPECT_EQ(std::vector<int32_t>({s.cls_or_bos, s.sep_or_eos, s.pad, s.unk}),
+            std::vector<int32_t>({0, 2, 1, 3}));
+  EXPECT_EQ(xlmr.vocab_size(), 8002u);
+  EXPECT_EQ(xlmr.num_special_tokens_added(false), 2u);
+  EXPECT_EQ(xlmr.num_special_tokens_added(true), 4u);
+  EXPECT_EQ(xlmr.id_to_token(8001), "<mask>");
+  EXPECT_EQ(xlmr.token_to_id("\u2581H"), 321);
+  Tokenizer bert = Tokenizer::load(tokenizers_dir() / "bert-base-uncased");
+  s = bert.special_ids();
+  EXPECT_EQ(std::vector<int32_t>({s.cls_or_bos, s.sep_or_eos, s.pad, s.unk}),
+            std::vector<int32_t>({101, 102, 0, 100}));
+  EXPECT_EQ(bert.vocab_size(), 30522u);
+  EXPECT_EQ(bert.num_special_tokens_added(true), 3u);
+}
+
+TEST(TokenizerConformance, ConcurrentEncodesAgree) {
+  EMBED_REQUIRE_FIXTURES();
+  for (const std::string name : {"xlmr-unigram-8k", "bert-base-uncased"}) {
+    Tokenizer tok = Tokenizer::load(tokenizers_dir() / name);
+    std::vector<std::string> texts;
+    for (const auto& line : read_jsonl(tokenizers_dir() / "expected" / (name + ".tokenizer.jsonl")))
+      texts.push_back(line["text"].get<std::string>());
+    std::vector<std::vector<int32_t>> reference;
+    for (const auto& t : texts) reference.push_back(tok.encode(t).ids);
+    std::vector<size_t> mismatches(4, 0);
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < mismatches.size(); ++k)
+      threads.emplace_back([&, k] {
+        for (size_t round = 0; round < 3; ++round)
+          for (size_t i = 0; i < texts.size(); ++i)
+            mismatches[k] += tok.encode(texts[(i + k * 37) % texts.size()]).ids !=
+                             reference[(i + k * 37) % texts.size()];
+      });
+    for (auto& t : threads) t.join();
+    for (size_t m : mismatches) EXPECT_EQ(m, 0u) << name;
+  }
 }
 
 TEST(TokenizerConformance, FixtureModelsInputIds) {
