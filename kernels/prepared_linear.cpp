@@ -1,0 +1,216 @@
+#include "kernels/prepared_linear.h"
+
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/kernel_table.h"
+#include "kernels/onednn_matmul.h"
+#include "kernels/parallel.h"
+
+namespace embed::kernels {
+namespace {
+
+using dnnl::memory;
+using Type = memory::data_type;
+
+bool onednn_has(dnnl::cpu_isa isa) {
+  // oneDNN's ISA values are bit sets, each including the ones it extends. The effective ISA
+  // honours ONEDNN_MAX_CPU_ISA.
+  const auto bits = static_cast<unsigned>(isa);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bits) == bits;
+}
+
+Bf16Compute default_bf16_compute(const char* forced) {
+  if (forced == nullptr || *forced == '\0')
+    return onednn_has(dnnl::cpu_isa::avx512_core_bf16) ? Bf16Compute::Bf16
+                                                       : Bf16Compute::WidenToF32;
+  if (std::string(forced) == "bf16") return Bf16Compute::Bf16;
+  if (std::string(forced) == "f32") return Bf16Compute::WidenToF32;
+  throw std::runtime_error(std::string("EMBED_BF16_COMPUTE=") + forced +
+                           ": unknown choice (expected bf16 or f32)");
+}
+
+std::atomic<Bf16Compute>& bf16_choice() {
+  static std::atomic<Bf16Compute> choice{default_bf16_compute(std::getenv("EMBED_BF16_COMPUTE"))};
+  return choice;
+}
+
+// Grow-only per-thread buffers: activations are converted per call, and a fresh allocation of
+// megabytes would page-fault on every call.
+template <class T>
+T* scratch(std::vector<T>& buffer, size_t count) {
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
+}
+
+// The {k, n} weights held as w[n][k] ("ba") of `type` at `data`, copied into oneDNN's preferred
+// layout for `src_type` activations (converting the element type if the layouts' types differ).
+memory pack_weights(const void* data, Type type, Type src_type, Type packed_type, size_t n,
+                    size_t k) {
+  const memory::desc packed_md = preferred_weights_desc(src_type, packed_type, k, n);
+  try {
+    dnnl::engine& engine = cpu_engine();
+    memory plain(memory::desc(matrix_dims(k, n), type, memory::format_tag::ba), engine,
+                 const_cast<void*>(data));
+    memory packed(packed_md, engine);
+    dnnl::stream stream(engine);
+    dnnl::reorder(plain, packed).execute(stream, plain, packed);
+    stream.wait();
+    return packed;
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error("packing linear weights [" + std::to_string(n) + "x" +
+                             std::to_string(k) + "]: oneDNN failed: " + e.what());
+  }
+}
+
+}  // namespace
+
+struct PreparedLinear::Weights {
+  Weights(WeightFormat format, size_t n, size_t k) : format(format), n(n), k(k) {}
+  WeightFormat format;
+  size_t n, k;
+  const float* f32 = nullptr;  // F32: the caller's matrix
+  memory packed;               // otherwise: {k, n} in oneDNN's layout
+  Type src_type = Type::f32;   // what the activations are fed to oneDNN as
+  // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
+  // the zero point from the accumulator, col_scales[j] are the weight scales.
+  int levels = 0, zero_point = 0;
+  std::vector<float> col_offsets, col_scales;
+};
+
+PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
+    : weights_(std::move(weights)) {}
+
+PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
+  auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
+  weights->f32 = w;
+  return PreparedLinear(std::move(weights));
+}
+
+PreparedLinear PreparedLinear::bf16_bits(const uint16_t* w, size_t n, size_t k) {
+  auto weights = std::make_shared<Weights>(WeightFormat::BF16, n, k);
+  if (bf16_compute() == Bf16Compute::Bf16) weights->src_type = Type::bf16;
+  weights->packed = pack_weights(w, Type::bf16, weights->src_type, weights->src_type, n, k);
+  return PreparedLinear(std::move(weights));
+}
+
+PreparedLinear PreparedLinear::bf16(const float* w, size_t n, size_t k) {
+  std::vector<uint16_t> bits(n * k);
+  for (size_t i = 0; i < bits.size(); ++i) {
+    const uint32_t u = std::bit_cast<uint32_t>(w[i]);
+    // Round half to even on the dropped 16 bits; a NaN stays a (quiet) NaN.
+    bits[i] = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t((u >> 16) | 0x40u)
+                                              : uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+  return bf16_bits(bits.data(), n, k);
+}
+
+PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t n, size_t k) {
+  auto weights = std::make_shared<Weights>(WeightFormat::Int8, n, k);
+  weights->levels = int8_activation_levels();
+  weights->zero_point = weights->levels + 1;  // u8 activations in [1, 2·levels + 1]
+  weights->src_type = Type::u8;
+  weights->col_scales.assign(scales, scales + n);
+  weights->col_offsets.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    if (!std::isfinite(scales[j]))
+      throw std::runtime_error("int8 linear weights [" + std::to_string(n) + "x" +
+                               std::to_string(k) + "]: scale of output " + std::to_string(j) +
+                               " is not finite");
+    int64_t sum = 0;
+    for (size_t i = 0; i < k; ++i) sum += w[j * k + i];
+    weights->col_offsets[j] = static_cast<float>(sum * weights->zero_point);
+  }
+  weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k);
+  return PreparedLinear(std::move(weights));
+}
+
+void PreparedLinear::apply(const float* x, size_t m, float* y,
+                           const LinearEpilogue& epilogue) const {
+  const Weights& w = *weights_;
+  if (m == 0 || w.n == 0) return;
+  switch (w.format) {
+    case WeightFormat::F32:
+      return linear(x, m, w.k, w.f32, w.n, y, epilogue);
+    case WeightFormat::BF16:
+      break;
+    case WeightFormat::Int8:
+      return apply_int8(x, m, y, epilogue);
+  }
+  if (w.src_type == Type::f32) return run_matmul(Type::f32, x, m, w.packed, y, epilogue);
+  thread_local std::vector<uint16_t> x_bf16;
+  try {
+    const memory::dims dims = matrix_dims(m, w.k);
+    memory plain({dims, Type::f32, memory::format_tag::ab}, cpu_engine(), const_cast<float*>(x));
+    memory narrow({dims, Type::bf16, memory::format_tag::ab}, cpu_engine(),
+                  scratch(x_bf16, m * w.k));
+    dnnl::stream stream(cpu_engine());
+    dnnl::reorder(plain, narrow).execute(stream, plain, narrow);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error("rounding activations to bf16: oneDNN failed: " +
+                             std::string(e.what()));
+  }
+  run_matmul(Type::bf16, x_bf16.data(), m, w.packed, y, epilogue);
+}
+
+void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
+                                const LinearEpilogue& epilogue) const {
+  const Weights& w = *weights_;
+  const KernelTable& table = kernel_table();
+  thread_local std::vector<uint8_t> q;
+  thread_local std::vector<float> row_scales, sums;
+  uint8_t* qx = scratch(q, m * w.k);
+  float* sx = scratch(row_scales, m);
+  parallel_ranges(m, w.k, [&](size_t begin, size_t end) {
+    table.quantize_rows(x + begin * w.k, end - begin, w.k, w.levels, w.zero_point, qx + begin * w.k,
+                        sx + begin);
+  });
+  // The integer sums land in y itself unless y holds a residual to add to.
+  float* acc = epilogue.accumulate ? scratch(sums, m * w.n) : y;
+  run_matmul(Type::u8, qx, m, w.packed, acc, {});
+  float* sum_into = epilogue.accumulate ? y : nullptr;
+  parallel_ranges(m, w.n, [&](size_t begin, size_t end) {
+    table.dequantize_rows(acc + begin * w.n, sx + begin, w.col_offsets.data(), w.col_scales.data(),
+                          epilogue.bias, epilogue.activation,
+                          sum_into ? sum_into + begin * w.n : nullptr, end - begin, w.n);
+  });
+}
+
+WeightFormat PreparedLinear::format() const {
+  return weights_->format;
+}
+
+size_t PreparedLinear::out_features() const {
+  return weights_->n;
+}
+
+size_t PreparedLinear::in_features() const {
+  return weights_->k;
+}
+
+size_t PreparedLinear::packed_bytes() const {
+  const Weights& w = *weights_;
+  if (w.format == WeightFormat::F32) return 0;
+  return w.packed.get_desc().get_size() +
+         (w.col_offsets.size() + w.col_scales.size()) * sizeof(float);
+}
+
+Bf16Compute bf16_compute() {
+  return bf16_choice().load(std::memory_order_relaxed);
+}
+
+void set_bf16_compute_for_testing(Bf16Compute compute) {
+  bf16_choice().store(compute, std::memory_order_relaxed);
+}
+
+int int8_activation_levels() {
+  return onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
+}
+
+}  // namespace embed::kernels

@@ -1,0 +1,287 @@
+#include "kernels/prepared_linear.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels/quantize.h"
+#include "tests/kernels/kernel_test_support.h"
+#include "tests/kernels/quantize_reference.h"
+
+namespace embed::kernels {
+namespace {
+
+using test::random_floats;
+
+double activate(Activation act, double v) {
+  switch (act) {
+    case Activation::GeluErf:
+      return 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+    case Activation::GeluTanh:
+      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+    case Activation::Relu:
+      return v > 0 ? v : 0.0;
+    case Activation::None:
+      break;
+  }
+  return v;
+}
+
+struct Shape {
+  size_t m, k, n;
+};
+const Shape kShapes[] = {{1, 1, 1},    {1, 7, 33},     {7, 33, 1},    {33, 384, 7},
+                         {16, 64, 48}, {70, 1024, 96}, {5, 100, 1031}};
+
+struct Epilogue {
+  Activation activation;
+  bool bias, accumulate;
+};
+
+std::vector<Epilogue> all_epilogues() {
+  std::vector<Epilogue> all;
+  for (Activation act :
+       {Activation::None, Activation::GeluErf, Activation::GeluTanh, Activation::Relu})
+    for (bool bias : {false, true})
+      for (bool accumulate : {false, true}) all.push_back({act, bias, accumulate});
+  return all;
+}
+
+// Random inputs of one shape, and weights quantized per output channel.
+struct Problem {
+  explicit Problem(const Shape& s)
+      : shape(s),
+        x(random_floats(s.m * s.k, -2.0f, 2.0f, 51)),
+        w(random_floats(s.n * s.k, -0.5f, 0.5f, 52)),
+        bias(random_floats(s.n, -1.0f, 1.0f, 53)),
+        y0(random_floats(s.m * s.n, -1.0f, 1.0f, 54)),
+        w_q(s.n * s.k),
+        w_scales(s.n) {
+    quantize_rows_symmetric(w.data(), s.n, s.k, w_q.data(), w_scales.data());
+  }
+  LinearEpilogue epilogue(const Epilogue& e) const {
+    return {e.bias ? bias.data() : nullptr, e.activation, e.accumulate};
+  }
+  std::vector<float> run(const PreparedLinear& layer, const Epilogue& e) const {
+    std::vector<float> y = y0;
+    layer.apply(x.data(), shape.m, y.data(), epilogue(e));
+    return y;
+  }
+  std::vector<float> run_f32(const Epilogue& e) const {
+    std::vector<float> y = y0;
+    linear(x.data(), shape.m, shape.k, w.data(), shape.n, y.data(), epilogue(e));
+    return y;
+  }
+
+  Shape shape;
+  std::vector<float> x, w, bias, y0;
+  std::vector<int8_t> w_q;
+  std::vector<float> w_scales;
+};
+
+std::string describe(const Shape& s, const Epilogue& e) {
+  return "m=" + std::to_string(s.m) + " k=" + std::to_string(s.k) + " n=" + std::to_string(s.n) +
+         " act=" + std::to_string(static_cast<int>(e.activation)) +
+         " bias=" + std::to_string(e.bias) + " accumulate=" + std::to_string(e.accumulate);
+}
+
+TEST(PreparedLinear, F32IsBitIdenticalToLinear) {
+  for (const Shape& s : kShapes) {
+    const Problem p(s);
+    const PreparedLinear layer = PreparedLinear::f32(p.w.data(), s.n, s.k);
+    EXPECT_EQ(layer.format(), WeightFormat::F32);
+    EXPECT_EQ(layer.packed_bytes(), 0u);
+    for (const Epilogue& e : all_epilogues())
+      ASSERT_EQ(p.run(layer, e), p.run_f32(e)) << describe(s, e);
+  }
+}
+
+// INT8 against double arithmetic on exactly what the INT8 path multiplies: the dequantized
+// weights and the activations quantized as the path does (the kernels are tested bit-exact
+// against this scalar quantizer). Only float rounding of the dequantization is left.
+TEST(PreparedLinear, Int8MatchesDequantizedReference) {
+  const int levels = int8_activation_levels();
+  for (const Shape& s : kShapes) {
+    const Problem p(s);
+    const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+    EXPECT_EQ(layer.format(), WeightFormat::Int8);
+    EXPECT_EQ(layer.out_features(), s.n);
+    EXPECT_EQ(layer.in_features(), s.k);
+    EXPECT_GE(layer.packed_bytes(), s.n * s.k);
+    const test::QuantizedRows xq = test::reference_quantize(p.x.data(), s.m, s.k, levels);
+    for (const Epilogue& e : all_epilogues()) {
+      SCOPED_TRACE(describe(s, e));
+      const std::vector<float> y = p.run(layer, e);
+      for (size_t i = 0; i < s.m; ++i) {
+        for (size_t j = 0; j < s.n; ++j) {
+          double dot = 0, magnitude = e.bias ? std::abs(p.bias[j]) : 0.0;
+          for (size_t c = 0; c < s.k; ++c) {
+            const double term = double(xq.q[i * s.k + c]) * xq.scales[i] *
+                                (double(p.w_q[j * s.k + c]) * p.w_scales[j]);
+            dot += term;
+            magnitude += std::abs(term);
+          }
+          double expected = activate(e.activation, dot + (e.bias ? p.bias[j] : 0.0));
+          if (e.accumulate) expected += p.y0[i * s.n + j];
+          ASSERT_NEAR(y[i * s.n + j], expected, 1e-5 * magnitude + 1e-6) << i << "," << j;
+        }
+      }
+    }
+  }
+}
+
+// Cosine similarity of each output row (over its n values) to the FP32 result.
+void expect_rows_close(const std::vector<float>& y, const std::vector<float>& f32, size_t m,
+                       size_t n, double min_cosine) {
+  for (size_t i = 0; i < m; ++i) {
+    double dot = 0, a = 0, b = 0;
+    for (size_t j = 0; j < n; ++j) {
+      dot += double(y[i * n + j]) * f32[i * n + j];
+      a += double(y[i * n + j]) * y[i * n + j];
+      b += double(f32[i * n + j]) * f32[i * n + j];
+    }
+    ASSERT_GE(dot / std::sqrt(a * b), min_cosine) << "row " << i;
+  }
+}
+
+const Shape kLayerShape = {16, 1024, 384};  // a short query through a wide layer
+
+TEST(PreparedLinear, Int8IsCloseToF32) {
+  const Problem p(kLayerShape);
+  const PreparedLinear layer =
+      PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), kLayerShape.n, kLayerShape.k);
+  for (const Epilogue& e : all_epilogues()) {
+    SCOPED_TRACE(describe(kLayerShape, e));
+    expect_rows_close(p.run(layer, e), p.run_f32(e), kLayerShape.m, kLayerShape.n, 0.999);
+  }
+}
+
+// Prepares BF16 weights with each way of multiplying them that oneDNN offers here.
+class Bf16Test : public ::testing::TestWithParam<Bf16Compute> {
+ protected:
+  void SetUp() override {
+    saved_ = bf16_compute();
+    set_bf16_compute_for_testing(GetParam());
+  }
+  void TearDown() override { set_bf16_compute_for_testing(saved_); }
+  // Null when oneDNN has no bf16 matmul on this CPU (below AVX-512).
+  std::unique_ptr<PreparedLinear> prepare(const Problem& p) {
+    try {
+      return std::make_unique<PreparedLinear>(
+          PreparedLinear::bf16(p.w.data(), p.shape.n, p.shape.k));
+    } catch (const std::runtime_error& e) {
+      if (GetParam() == Bf16Compute::Bf16 && std::strstr(e.what(), "no implementation"))
+        return nullptr;
+      throw;
+    }
+  }
+
+ private:
+  Bf16Compute saved_ = Bf16Compute::WidenToF32;
+};
+
+TEST_P(Bf16Test, IsCloseToF32) {
+  for (const Shape& s : {kShapes[1], kShapes[5], kShapes[6], kLayerShape}) {
+    const Problem p(s);
+    const auto layer = prepare(p);
+    if (!layer) GTEST_SKIP() << "oneDNN has no bf16 matmul on this CPU";
+    EXPECT_EQ(layer->format(), WeightFormat::BF16);
+    EXPECT_GE(layer->packed_bytes(), 2 * s.n * s.k);
+    for (const Epilogue& e : all_epilogues()) {
+      SCOPED_TRACE(describe(s, e));
+      const std::vector<float> y = p.run(*layer, e), f32 = p.run_f32(e);
+      // Each product carries at most two bf16 roundings (2⁻⁹ relative each) of its factors.
+      for (size_t i = 0; i < s.m; ++i)
+        for (size_t j = 0; j < s.n; ++j) {
+          double magnitude = e.bias ? std::abs(p.bias[j]) : 0.0;
+          for (size_t c = 0; c < s.k; ++c)
+            magnitude += std::abs(double(p.x[i * s.k + c]) * p.w[j * s.k + c]);
+          ASSERT_NEAR(y[i * s.n + j], f32[i * s.n + j], 2.5e-3 * magnitude + 1e-5) << i << "," << j;
+        }
+      if (s.n >= 33 && e.activation != Activation::Relu)
+        expect_rows_close(y, f32, s.m, s.n, 0.9999);
+    }
+  }
+}
+
+TEST_P(Bf16Test, Bf16BitsGiveTheSameResultAsRoundedFloats) {
+  const Problem p(kShapes[6]);
+  const auto from_floats = prepare(p);
+  if (!from_floats) GTEST_SKIP() << "oneDNN has no bf16 matmul on this CPU";
+  std::vector<uint16_t> bits(p.w.size());
+  for (size_t i = 0; i < bits.size(); ++i) {
+    uint32_t u;
+    std::memcpy(&u, &p.w[i], sizeof u);
+    bits[i] = uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+  const PreparedLinear from_bits = PreparedLinear::bf16_bits(bits.data(), p.shape.n, p.shape.k);
+  const Epilogue e = {Activation::GeluErf, true, false};
+  EXPECT_EQ(p.run(from_bits, e), p.run(*from_floats, e));
+}
+
+INSTANTIATE_TEST_SUITE_P(Compute, Bf16Test,
+                         ::testing::Values(Bf16Compute::Bf16, Bf16Compute::WidenToF32),
+                         [](const ::testing::TestParamInfo<Bf16Compute>& info) {
+                           return info.param == Bf16Compute::Bf16 ? "Bf16" : "WidenToF32";
+                         });
+
+// The packed weights serve every batch size, and rows do not influence each other: INT8 sums are
+// exact integers, so each row must come out bit-identical whatever the batch it is part of.
+TEST(PreparedLinear, Int8RowsAreIndependentOfBatchSize) {
+  const Shape s = {600, 256, 80};
+  const Problem p(s);
+  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+  const Epilogue e = {Activation::GeluErf, true, false};
+  const std::vector<float> all = p.run(layer, e);
+  for (size_t m : {1, 2, 3, 5, 8, 13, 16, 17, 64, 100, 513}) {
+    std::vector<float> y(m * s.n);
+    layer.apply(p.x.data() + (s.m - m) * s.k, m, y.data(), p.epilogue(e));
+    ASSERT_EQ(y, std::vector<float>(all.end() - m * s.n, all.end())) << "m=" << m;
+  }
+}
+
+TEST(PreparedLinear, ConcurrentCallsFromSeveralThreadsAgree) {
+  const Shape s = {64, 256, 128};
+  const Problem p(s);
+  std::vector<PreparedLinear> layers = {
+      PreparedLinear::f32(p.w.data(), s.n, s.k), PreparedLinear::bf16(p.w.data(), s.n, s.k),
+      PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k)};
+  const Epilogue e = {Activation::GeluErf, true, true};
+  for (const PreparedLinear& layer : layers) {
+    const std::vector<float> expected = p.run(layer, e);
+    std::vector<std::vector<float>> results(4);
+    std::vector<std::thread> threads;
+    for (auto& y : results)
+      threads.emplace_back([&] {
+        for (int rep = 0; rep < 10; ++rep) y = p.run(layer, e);
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& y : results) EXPECT_EQ(y, expected);
+  }
+}
+
+TEST(PreparedLinear, EmptyBatchIsANoOp) {
+  const Problem p({1, 3, 2});
+  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), 2, 3);
+  layer.apply(nullptr, 0, nullptr, {});
+}
+
+TEST(PreparedLinear, NonFiniteInt8ScaleIsAnError) {
+  const std::vector<int8_t> w(6, 1);
+  const std::vector<float> scales = {1.0f, NAN};
+  try {
+    PreparedLinear::int8(w.data(), scales.data(), 2, 3);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("scale of output 1 is not finite"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace embed::kernels
