@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/input_error.h"
 #include "kernels/attention.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
@@ -35,24 +36,24 @@ void linear(const std::vector<float>& x, size_t tokens, const LinearWeights& w,
 
 void Encoder::check_input(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                           size_t input_index) const {
-  const std::string where = "input " + std::to_string(input_index);
-  if (ids.empty()) throw std::invalid_argument(where + ": empty token sequence");
+  if (ids.empty()) throw InputError(input_index, "empty token sequence");
   if (ids.size() > static_cast<size_t>(config_.max_tokens()))
-    throw std::invalid_argument(
-        where + ": " + std::to_string(ids.size()) + " tokens exceed the model's maximum of " +
-        std::to_string(config_.max_tokens()) + " (max_position_embeddings " +
-        std::to_string(config_.max_position_embeddings) + ")");
+    throw InputError(input_index,
+                     std::to_string(ids.size()) + " tokens exceed the model's maximum of " +
+                         std::to_string(config_.max_tokens()) + " (max_position_embeddings " +
+                         std::to_string(config_.max_position_embeddings) + ")");
   for (size_t t = 0; t < ids.size(); ++t) {
     if (ids[t] < 0 || ids[t] >= config_.vocab_size)
-      throw std::invalid_argument(where + ": token id " + std::to_string(ids[t]) + " at position " +
-                                  std::to_string(t) + " is outside the vocabulary (vocab_size " +
-                                  std::to_string(config_.vocab_size) + ")");
+      throw InputError(input_index, "token id " + std::to_string(ids[t]) + " at position " +
+                                        std::to_string(t) +
+                                        " is outside the vocabulary (vocab_size " +
+                                        std::to_string(config_.vocab_size) + ")");
   }
   for (const int32_t type : type_ids)
     if (type < 0 || type >= config_.type_vocab_size)
-      throw std::invalid_argument(where + ": token type id " + std::to_string(type) +
-                                  " is outside type_vocab_size " +
-                                  std::to_string(config_.type_vocab_size));
+      throw InputError(input_index, "token type id " + std::to_string(type) +
+                                        " is outside type_vocab_size " +
+                                        std::to_string(config_.type_vocab_size));
 }
 
 void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const {

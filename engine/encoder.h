@@ -20,7 +20,7 @@ class Encoder {
   Encoder(const ModelConfig& config, const EncoderWeights& weights)
       : config_(config), weights_(weights) {}
 
-  // Throws std::invalid_argument naming `input_index` unless every id is inside the vocabulary
+  // Throws InputError for `input_index` unless every id is inside the vocabulary
   // and the length fits the position table. forward() requires inputs that passed this check.
   void check_input(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                    size_t input_index) const;

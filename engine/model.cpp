@@ -9,6 +9,7 @@
 
 #include "engine/bge_m3_heads.h"
 #include "engine/encoder.h"
+#include "engine/input_error.h"
 #include "engine/model_path.h"
 #include "engine/pooling.h"
 #include "engine/space_id.h"
@@ -34,8 +35,8 @@ std::string lower_dtype_name(DType dtype) {
 void require_finite(const std::vector<float>& values, size_t input, const char* output) {
   for (float v : values)
     if (!std::isfinite(v))
-      throw std::runtime_error("input " + std::to_string(input) + ": the " + output +
-                               " output contains NaN or Inf (broken weights?)");
+      throw InputError(
+          input, std::string("the ") + output + " output contains NaN or Inf (broken weights?)");
 }
 
 }  // namespace
@@ -133,18 +134,19 @@ const Tokenizer& Model::tokenizer() const {
   return *impl_->tokenizer;
 }
 
+Encoding Model::tokenize(std::string_view text, size_t max_length) const {
+  const auto model_limit = static_cast<size_t>(impl_->info.max_length);
+  return tokenizer().encode(text, max_length > 0 ? std::min(max_length, model_limit) : model_limit);
+}
+
 std::vector<Embedding> Model::encode(std::span<const std::string> texts,
                                      const EncodeOptions& options) const {
-  const Tokenizer& tok = tokenizer();
-  const size_t limit = options.max_length > 0
-                           ? std::min<size_t>(options.max_length, impl_->info.max_length)
-                           : static_cast<size_t>(impl_->info.max_length);
   std::vector<std::vector<int32_t>> ids(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
     try {
-      ids[i] = tok.encode(texts[i], limit).ids;
+      ids[i] = tokenize(texts[i], options.max_length).ids;
     } catch (const std::exception& e) {
-      throw std::invalid_argument("input " + std::to_string(i) + ": " + e.what());
+      throw InputError(i, e.what());
     }
   }
   return impl_->run(ids, options);
@@ -208,8 +210,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
         out.dense = pool_tokens(states, length, hidden, info.pooling);
         require_finite(out.dense, input, "dense");
         if (std::all_of(out.dense.begin(), out.dense.end(), [](float v) { return v == 0; }))
-          throw std::runtime_error("input " + std::to_string(input) +
-                                   ": the dense vector is all zeros");
+          throw InputError(input, "the dense vector is all zeros");
         if (info.normalize && options.normalize)
           kernels::l2_normalize_rows(out.dense.data(), 1, out.dense.size());
       }
@@ -218,8 +219,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
         out.sparse = BgeM3Heads::lexical_weights(out.ids, weights, lexical_excluded);
         for (const auto& w : out.sparse)
           if (!std::isfinite(w.weight))
-            throw std::runtime_error("input " + std::to_string(input) +
-                                     ": the sparse output contains NaN or Inf");
+            throw InputError(input, "the sparse output contains NaN or Inf");
       }
       if (options.colbert) {
         out.colbert = heads.colbert_vectors(states, length);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/embedding.h"
+#include "engine/input_error.h"
 #include "engine/tokenizer.h"
 #include "loaders/model_config.h"
 #include "loaders/sentence_transformers.h"
@@ -73,6 +74,9 @@ class Model {
   const ModelInfo& info() const;
   const ModelConfig& config() const;
   const Tokenizer& tokenizer() const;  // throws when the folder has no tokenizer files
+
+  // Tokenizes with special tokens, truncated to max_length (0: the model's limit; never beyond).
+  Encoding tokenize(std::string_view text, size_t max_length = 0) const;
 
   // Tokenizes (truncating to max_length or the model's limit) and encodes each text.
   std::vector<Embedding> encode(std::span<const std::string> texts,

@@ -6,5 +6,7 @@ namespace embed::cli {
 
 void add_encode_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+void add_score_command(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace embed::cli
