@@ -1,0 +1,130 @@
+// Linear layers at BGE-M3 (XLM-R large) shapes through PreparedLinear: FP32 vs BF16 vs INT8 in
+// GOP/s (2·m·k·n per call) on 1 and 2 threads, small-batch latency, and the load-time cost of
+// packing weights. Compare with bench/peak_bench.cpp for the fraction of peak.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/prepared_linear.h"
+#include "kernels/quantize.h"
+
+namespace {
+
+using namespace embed::kernels;
+
+std::vector<float> random_floats(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(gen);
+  return v;
+}
+
+// The formats benchmarked: FP32, BF16 as this CPU runs it by default, BF16 with bf16 products
+// forced (oneDNN emulates them without AVX512_BF16), INT8.
+enum Format { kF32, kBf16, kBf16Products, kInt8 };
+const char* const kFormatNames[] = {"f32", "bf16", "bf16-products", "int8"};
+
+// Weights of one [n][k] layer, as every format prepares them.
+struct Layer {
+  Layer(size_t n, size_t k) : w(random_floats(n * k, 2)), w_q(n * k), scales(n) {
+    quantize_rows_symmetric(w.data(), n, k, w_q.data(), scales.data());
+  }
+  PreparedLinear prepare(Format format, size_t n, size_t k) const {
+    switch (format) {
+      case kF32:
+        return PreparedLinear::f32(w.data(), n, k);
+      case kBf16:
+      case kBf16Products: {
+        const Bf16Compute saved = bf16_compute();
+        if (format == kBf16Products) set_bf16_compute_for_testing(Bf16Compute::Bf16);
+        PreparedLinear layer = PreparedLinear::bf16(w.data(), n, k);
+        set_bf16_compute_for_testing(saved);
+        return layer;
+      }
+      case kInt8:
+        break;
+    }
+    return PreparedLinear::int8(w_q.data(), scales.data(), n, k);
+  }
+  std::vector<float> w;
+  std::vector<int8_t> w_q;
+  std::vector<float> scales;
+};
+
+// Args: format, threads, m, k, n. The epilogue is that of the layer in BGE-M3: QKV/output
+// projections (k = n) with bias, FFN up (n > k) with bias and GELU, FFN down (k > n) with bias
+// and the residual added.
+void BM_PreparedLinear(benchmark::State& state) {
+  const auto format = static_cast<Format>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  const size_t m = state.range(2), k = state.range(3), n = state.range(4);
+  const Layer weights(n, k);
+  const PreparedLinear layer = weights.prepare(format, n, k);
+  const std::vector<float> x = random_floats(m * k, 1), bias = random_floats(n, 3);
+  std::vector<float> y(m * n);
+  LinearEpilogue epilogue{bias.data()};
+  if (n > k) epilogue.activation = Activation::GeluErf;
+  if (k > n) epilogue.accumulate = true;
+  const int saved_threads = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  layer.apply(x.data(), m, y.data(), epilogue);  // compiles the kernels for this shape
+  for (auto _ : state) layer.apply(x.data(), m, y.data(), epilogue);
+  omp_set_num_threads(saved_threads);
+  state.SetLabel(kFormatNames[format]);
+  state.counters["GOP/s"] =
+      benchmark::Counter(2.0 * m * k * n * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+void bge_m3_shapes(benchmark::internal::Benchmark* b) {
+  for (int format : {kF32, kBf16, kBf16Products, kInt8})
+    for (int threads : {1, 2})
+      for (int m : {16, 512, 4096})
+        for (auto [k, n] : {std::pair{1024, 1024}, {1024, 4096}, {4096, 1024}})
+          // Emulated bf16 products take seconds per call at 4096 rows.
+          if (!(format == kBf16Products && m == 4096)) b->Args({format, threads, m, k, n});
+}
+BENCHMARK(BM_PreparedLinear)
+    ->Apply(bge_m3_shapes)
+    ->ArgNames({"fmt", "thr", "m", "k", "n"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// Latency of a short query (m = 1 … 16 tokens) through a 1024×1024 projection.
+void small_batches(benchmark::internal::Benchmark* b) {
+  for (int format : {kF32, kInt8})
+    for (int threads : {1, 2})
+      for (int m : {1, 2, 4, 8, 16}) b->Args({format, threads, m, 1024, 1024});
+}
+BENCHMARK(BM_PreparedLinear)
+    ->Name("BM_PreparedLinearSmallBatch")
+    ->Apply(small_batches)
+    ->ArgNames({"fmt", "thr", "m", "k", "n"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// Load-time packing of one BGE-M3 encoder layer's six matrices (Q, K, V, attention output:
+// 1024×1024; FFN up 4096×1024; FFN down 1024×4096); the model has 24 layers.
+void BM_PrepareBgeM3Layer(benchmark::State& state) {
+  const auto format = static_cast<Format>(state.range(0));
+  const Layer square(1024, 1024), up(4096, 1024), down(1024, 4096);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    for (int i = 0; i < 4; ++i) bytes += square.prepare(format, 1024, 1024).packed_bytes();
+    bytes += up.prepare(format, 4096, 1024).packed_bytes();
+    bytes += down.prepare(format, 1024, 4096).packed_bytes();
+  }
+  state.SetLabel(kFormatNames[format]);
+  state.counters["MB"] = double(bytes) / 1e6;
+}
+BENCHMARK(BM_PrepareBgeM3Layer)
+    ->DenseRange(kBf16, kInt8)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
