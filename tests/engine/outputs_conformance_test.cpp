@@ -86,13 +86,15 @@ TEST_P(OutputsConformance, PairScores) {
     EXPECT_NEAR(dense_score(q.dense, p.dense), pair.value("dense", pair.value("cosine", 0.0)),
                 kTolerance)
         << where;
-    if (pair.contains("lexical_matching"))
+    if (pair.contains("lexical_matching")) {
       EXPECT_NEAR(lexical_score(q.sparse, p.sparse), pair["lexical_matching"].get<double>(),
                   kTolerance)
           << where;
-    if (pair.contains("colbert"))
+    }
+    if (pair.contains("colbert")) {
       EXPECT_NEAR(colbert_score(q.colbert, p.colbert), pair["colbert"].get<double>(), kTolerance)
           << where;
+    }
   }
 }
 
@@ -183,8 +185,9 @@ TEST_F(BgeM3Outputs, ComputeScore) {
           (w[0] * all.dense + w[1] * all.sparse + w[2] * colbert) / (w[0] + w[1] + w[2]);
       EXPECT_NEAR(two.combined, combined["sparse+dense"][k].get<double>(), kTolerance);
       EXPECT_NEAR(three, combined["colbert+sparse+dense"][k].get<double>(), kTolerance);
-      if (std::abs(colbert - all.colbert) < 1e-7)
+      if (std::abs(colbert - all.colbert) < 1e-7) {
         EXPECT_NEAR(all.combined, combined["colbert+sparse+dense"][k].get<double>(), kTolerance);
+      }
     }
   }
 }
