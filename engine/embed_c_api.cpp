@@ -10,10 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "engine/model.h"
-#include "engine/pooling.h"
 #include "engine/scores.h"
 
 struct embed_model {
@@ -50,9 +48,8 @@ embed_status fail(embed_status status, const char* message) noexcept {
   return status;
 }
 
-// Runs `body`. The engine reports bad models and bad inputs as std::runtime_error or
-// std::invalid_argument; those become `failure` (the call's own error kind). Anything else is
-// internal.
+// Runs `body`. The engine reports bad models and bad inputs as std::runtime_error; those become
+// `failure` (the call's own error kind). Anything else is internal.
 template <class Body>
 embed_status guarded(embed_status failure, Body&& body) noexcept {
   try {
@@ -64,34 +61,11 @@ embed_status guarded(embed_status failure, Body&& body) noexcept {
     return fail(EMBED_ERROR_INTERNAL, "out of memory");
   } catch (const std::runtime_error& e) {
     return fail(failure, e.what());
-  } catch (const std::invalid_argument& e) {
-    return fail(failure, e.what());
   } catch (const std::exception& e) {
     return fail(EMBED_ERROR_INTERNAL, e.what());
   } catch (...) {
     return fail(EMBED_ERROR_INTERNAL, "unknown error");
   }
-}
-
-std::string info_json(const embed::ModelInfo& info) {
-  return nlohmann::json{{"path", info.path.string()},
-                        {"architecture", info.architecture},
-                        {"hidden_size", info.hidden_size},
-                        {"num_layers", info.num_layers},
-                        {"num_heads", info.num_heads},
-                        {"vocab_size", info.vocab_size},
-                        {"max_length", info.max_length},
-                        {"output_dim", info.output_dim},
-                        {"pooling", embed::pooling_name(info.pooling)},
-                        {"normalize", info.normalize},
-                        {"has_sparse", info.has_sparse},
-                        {"has_colbert", info.has_colbert},
-                        {"weight_dtype", info.weight_dtype},
-                        {"compute_dtype", info.compute_dtype},
-                        {"parameter_count", info.parameter_count},
-                        {"space_id", info.space_id},
-                        {"quantized", info.quantized}}
-      .dump();
 }
 
 embed::ComputeType compute_type(embed_compute_type type) {
@@ -154,7 +128,7 @@ embed_status embed_model_load(const char* name_or_path, const embed_load_options
         compute_type(options ? options->compute : embed_load_options_default().compute)};
     auto model = std::unique_ptr<embed_model>(
         new embed_model{embed::Model::load(name_or_path, load), std::string()});
-    model->info_json = info_json(model->model.info());
+    model->info_json = embed::to_json(model->model.info());
     *out = model.release();
   });
 }

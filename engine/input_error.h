@@ -6,10 +6,10 @@
 
 namespace embed {
 
-class InputError : public std::invalid_argument {
+class InputError : public std::runtime_error {
  public:
   InputError(size_t index, const std::string& problem)
-      : std::invalid_argument("input " + std::to_string(index) + ": " + problem),
+      : std::runtime_error("input " + std::to_string(index) + ": " + problem),
         index_(index),
         problem_(problem) {}
 

@@ -160,13 +160,13 @@ std::vector<Embedding> Model::encode_ids(std::span<const std::vector<int32_t>> i
 std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> inputs,
                                         const EncodeOptions& options) const {
   if (options.sparse && !heads.has_sparse())
-    throw std::invalid_argument(info.path.string() +
-                                ": sparse output needs the BGE-M3 head sparse_linear.safetensors "
-                                "or sparse_linear.pt");
+    throw std::runtime_error(info.path.string() +
+                             ": sparse output needs the BGE-M3 head sparse_linear.safetensors "
+                             "or sparse_linear.pt");
   if (options.colbert && !heads.has_colbert())
-    throw std::invalid_argument(info.path.string() +
-                                ": colbert output needs the BGE-M3 head colbert_linear.safetensors "
-                                "or colbert_linear.pt");
+    throw std::runtime_error(info.path.string() +
+                             ": colbert output needs the BGE-M3 head colbert_linear.safetensors "
+                             "or colbert_linear.pt");
   // Every input is checked before any compute, so a bad one fails the call at once.
   for (size_t i = 0; i < inputs.size(); ++i) encoder.check_input(inputs[i], {}, i);
 

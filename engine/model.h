@@ -53,6 +53,9 @@ struct ModelInfo {
   bool quantized = false;
 };
 
+// The info as a JSON object (what `embed info` prints).
+std::string to_json(const ModelInfo& info);
+
 struct EncodeOptions {
   bool dense = true;
   bool sparse = false;          // BGE-M3 lexical weights

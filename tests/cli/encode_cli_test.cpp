@@ -234,6 +234,7 @@ TEST(InfoCli, DescribesTheModel) {
   EXPECT_EQ(json["pooling"], "mean");
   EXPECT_EQ(json["max_length"], 256);
   EXPECT_EQ(json["outputs"], nlohmann::json({"dense", "tokens"}));
+  EXPECT_GT(json["parameter_count"].get<int64_t>(), 0);
 }
 
 TEST(Cli, HelpAndUsageErrors) {

@@ -90,7 +90,7 @@ TEST_F(ModelErrors, BadInputs) {
   const auto error_of = [&](std::vector<std::vector<int32_t>> inputs) -> std::string {
     try {
       model.encode_ids(inputs, {.tokens = true});
-    } catch (const std::invalid_argument& e) {
+    } catch (const InputError& e) {
       return e.what();
     }
     return "(no error)";

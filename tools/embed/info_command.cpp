@@ -1,9 +1,7 @@
 // `embed info`: the model's description as JSON.
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
-#include "engine/pooling.h"
 #include "tools/embed/command.h"
 #include "tools/embed/model_options.h"
 
@@ -12,29 +10,7 @@ namespace {
 
 void run_info(const ModelArgs& args) {
   const Model model = load_model(args);
-  const ModelInfo& info = model.info();
-  nlohmann::ordered_json outputs = {"dense", "tokens"};
-  if (info.has_sparse) outputs.push_back("sparse");
-  if (info.has_colbert) outputs.push_back("colbert");
-  const nlohmann::ordered_json json{
-      {"path", info.path.string()},
-      {"architecture", info.architecture},
-      {"hidden_size", info.hidden_size},
-      {"num_layers", info.num_layers},
-      {"num_heads", info.num_heads},
-      {"vocab_size", info.vocab_size},
-      {"max_length", info.max_length},
-      {"output_dim", info.output_dim},
-      {"pooling", pooling_name(info.pooling)},
-      {"normalize", info.normalize},
-      {"outputs", outputs},
-      {"weight_dtype", info.weight_dtype},
-      {"compute_dtype", info.compute_dtype},
-      {"parameters", info.parameter_count},
-      {"space_id", info.space_id},
-      {"quantized", info.quantized},
-  };
-  std::printf("%s\n", json.dump(2).c_str());
+  std::printf("%s\n", to_json(model.info()).c_str());
 }
 
 }  // namespace
