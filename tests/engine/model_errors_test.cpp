@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 
 #include "engine/model.h"
 #include "loaders/safetensors.h"
@@ -83,6 +84,41 @@ TEST_F(ModelErrors, MissingConfig) {
 
 TEST_F(ModelErrors, MissingCheckpoint) {
   EXPECT_EQ(load_error(), dir_.string() + ": no model.safetensors or model.safetensors.index.json");
+}
+
+// Output guard: broken weights give an error, never a NaN or all-zero vector.
+TEST_F(ModelErrors, NonFiniteOutputIsAnError) {
+  std::vector<float> nan_gamma(64, std::numeric_limits<float>::quiet_NaN());
+  write_checkpoint([&](TensorToWrite& t) {
+    if (t.name == "encoder.layer.1.output.LayerNorm.weight")
+      t.data = std::as_bytes(std::span(nan_gamma));
+    return true;
+  });
+  const Model model = Model::load(dir_.string());
+  const std::vector<std::vector<int32_t>> inputs{{0, 10, 2}};
+  try {
+    model.encode_ids(inputs);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "input 0: the dense output contains NaN or Inf (broken weights?)");
+  }
+}
+
+TEST_F(ModelErrors, AllZeroDenseVectorIsAnError) {
+  std::vector<float> zeros(64, 0.0f);
+  write_checkpoint([&](TensorToWrite& t) {
+    if (t.name.starts_with("encoder.layer.1.output.LayerNorm."))
+      t.data = std::as_bytes(std::span(zeros));
+    return true;
+  });
+  const Model model = Model::load(dir_.string());
+  const std::vector<std::vector<int32_t>> inputs{{0, 10, 2}};
+  try {
+    model.encode_ids(inputs);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "input 0: the dense vector is all zeros");
+  }
 }
 
 TEST_F(ModelErrors, BadInputs) {
