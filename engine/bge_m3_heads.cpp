@@ -81,13 +81,10 @@ BgeM3Heads BgeM3Heads::load(const std::filesystem::path& model_dir, int hidden_s
   return heads;
 }
 
-std::vector<std::span<const float>> BgeM3Heads::parameters() const {
-  std::vector<std::span<const float>> out;
-  for (const auto* head : {&sparse_, &colbert_})
-    if (*head) {
-      out.emplace_back((*head)->weight);
-      out.emplace_back((*head)->bias);
-    }
+std::vector<std::pair<std::string, const DenseHead*>> BgeM3Heads::dense_heads() const {
+  std::vector<std::pair<std::string, const DenseHead*>> out;
+  if (sparse_) out.emplace_back("sparse_linear", &*sparse_);
+  if (colbert_) out.emplace_back("colbert_linear", &*colbert_);
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/embedding.h"
@@ -26,8 +28,8 @@ class BgeM3Heads {
   bool has_sparse() const { return sparse_.has_value(); }
   bool has_colbert() const { return colbert_.has_value(); }
   int colbert_dim() const { return colbert_ ? colbert_->out_features : 0; }
-  // Raw head bytes hashed into the vector-space id.
-  std::vector<std::span<const float>> parameters() const;
+  // The heads present, by file stem ("sparse_linear", "colbert_linear").
+  std::vector<std::pair<std::string, const DenseHead*>> dense_heads() const;
 
   // relu(sparse_linear(h_t)) for each of `tokens` rows of `states`.
   void sparse_token_weights(const float* states, size_t tokens, float* out) const;

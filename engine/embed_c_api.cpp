@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-
 #include "engine/model.h"
 #include "engine/scores.h"
 

@@ -1,7 +1,6 @@
 #include "engine/encoder.h"
 
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -28,8 +27,7 @@ kernels::Activation kernel_activation(HiddenActivation act) {
 
 void linear(const std::vector<float>& x, size_t tokens, const LinearWeights& w,
             std::vector<float>& y, kernels::Activation act = kernels::Activation::None) {
-  kernels::linear(x.data(), tokens, w.in_features, w.weight, w.out_features, y.data(),
-                  {.bias = w.bias, .activation = act});
+  w.op.apply(x.data(), tokens, y.data(), {.bias = w.bias, .activation = act});
 }
 
 }  // namespace
@@ -78,8 +76,7 @@ void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const
   for (size_t t = 0; t < tokens; ++t) {
     float* row = ws.hidden.data() + t * hidden;
     const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
-    std::memcpy(row, weights_.word_embeddings + size_t(batch.token_ids[t]) * hidden,
-                hidden * sizeof(float));
+    weights_.word_embeddings.copy_row(size_t(batch.token_ids[t]), row);
     kernels::add(row, weights_.position_embeddings + size_t(ws.positions[t]) * hidden, hidden);
     kernels::add(row, weights_.token_type_embeddings + size_t(type) * hidden, hidden);
   }

@@ -1,38 +1,79 @@
 #include "engine/encoder_weights.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace embed {
 
-// Resolves names, checks shapes and dtypes, and widens half-precision tensors.
+void EmbeddingTable::copy_row(size_t row, float* out) const {
+  if (f32) {
+    std::copy_n(f32 + row * cols, cols, out);
+    return;
+  }
+  const int8_t* q = int8 + row * cols;
+  const float scale = row_scales[row];
+  for (size_t c = 0; c < cols; ++c) out[c] = static_cast<float>(q[c]) * scale;
+}
+
+std::vector<std::string> linear_weight_names(const ModelConfig& config) {
+  std::vector<std::string> names;
+  for (int i = 0; i < config.num_hidden_layers; ++i) {
+    const std::string layer = "encoder.layer." + std::to_string(i);
+    for (const char* linear :
+         {".attention.self.query", ".attention.self.key", ".attention.self.value",
+          ".attention.output.dense", ".intermediate.dense", ".output.dense"})
+      names.push_back(layer + linear + ".weight");
+  }
+  return names;
+}
+
+namespace {
+constexpr const char* kPrefixes[] = {"", "bert.", "roberta.", "xlm_roberta."};
+}  // namespace
+
+std::string unprefixed_tensor_name(const std::string& name) {
+  for (const std::string prefix : kPrefixes)
+    if (!prefix.empty() && name.starts_with(prefix)) return name.substr(prefix.size());
+  return name;
+}
+
+bool is_unused_tensor(const std::string& unprefixed_name) {
+  return unprefixed_name.starts_with("pooler.") || unprefixed_name.starts_with("lm_head.") ||
+         unprefixed_name.starts_with("cls.");
+}
+
+// Resolves names, checks shapes and dtypes, widens half-precision tensors, prepares linears.
 class TensorBinder {
  public:
-  TensorBinder(const Checkpoint& checkpoint, EncoderWeights& weights)
-      : checkpoint_(checkpoint), weights_(weights) {
-    for (const char* candidate : {"", "bert.", "roberta.", "xlm_roberta."}) {
-      if (checkpoint.find(std::string(candidate) + "embeddings.word_embeddings.weight")) {
+  TensorBinder(const Checkpoint& checkpoint, EncoderWeights& weights, ComputeType compute)
+      : checkpoint_(checkpoint), weights_(weights), compute_(compute) {
+    for (const char* candidate : kPrefixes) {
+      if (checkpoint.find(std::string(candidate) + kWordEmbeddingsName)) {
         prefix_ = candidate;
         return;
       }
     }
-    throw std::runtime_error(checkpoint.describe() +
-                             ": missing tensor 'embeddings.word_embeddings.weight' (also looked "
-                             "for it under the bert. and roberta. prefixes)");
+    throw std::runtime_error(checkpoint.describe() + ": missing tensor '" + kWordEmbeddingsName +
+                             "' (also looked for it under the bert. and roberta. prefixes)");
   }
 
-  const float* tensor(const std::string& name, std::vector<int64_t> expected_shape) {
-    const TensorView* view = checkpoint_.find(prefix_ + name);
-    if (!view)
+  const TensorView& view(const std::string& name, const std::vector<int64_t>& expected_shape) {
+    const TensorView* found = checkpoint_.find(prefix_ + name);
+    if (!found)
       throw std::runtime_error(checkpoint_.describe() + ": missing tensor '" + prefix_ + name +
                                "'");
-    if (view->shape != expected_shape) {
-      TensorView expected{name, view->dtype, expected_shape, nullptr, 0};
+    if (found->shape != expected_shape) {
+      TensorView expected{name, found->dtype, expected_shape, nullptr, 0};
       throw std::runtime_error(checkpoint_.describe() + ": tensor '" + prefix_ + name +
-                               "' has shape " + view->shape_string() + ", expected " +
+                               "' has shape " + found->shape_string() + ", expected " +
                                expected.shape_string());
     }
-    return as_float(*view);
+    return *found;
+  }
+
+  const float* tensor(const std::string& name, const std::vector<int64_t>& expected_shape) {
+    return as_float(view(name, expected_shape));
   }
 
   // LayerNorm parameters: `weight`/`bias`, or `gamma`/`beta` in older BERT checkpoints.
@@ -44,7 +85,37 @@ class TensorBinder {
   }
 
   LinearWeights linear(const std::string& scope, int out, int in) {
-    return {tensor(scope + ".weight", {out, in}), tensor(scope + ".bias", {out}), out, in};
+    const std::string name = scope + ".weight";
+    const TensorView& weight = view(name, {out, in});
+    const float* bias = tensor(scope + ".bias", {out});
+    const auto n = static_cast<size_t>(out), k = static_cast<size_t>(in);
+    if (weight.dtype == DType::I8) {
+      weights_.int8 = true;
+      return {kernels::PreparedLinear::int8(reinterpret_cast<const int8_t*>(weight.data),
+                                            tensor(name + kScaleSuffix, {out}), n, k),
+              bias};
+    }
+    if (compute_ == ComputeType::BF16) {
+      if (weight.dtype == DType::BF16)
+        return {kernels::PreparedLinear::bf16_bits(reinterpret_cast<const uint16_t*>(weight.data),
+                                                   n, k),
+                bias};
+      return {kernels::PreparedLinear::bf16(as_float(weight), n, k), bias};
+    }
+    return {kernels::PreparedLinear::f32(as_float(weight), n, k), bias};
+  }
+
+  EmbeddingTable embedding_table(const std::string& name, int rows, int cols) {
+    const TensorView& table = view(name, {rows, cols});
+    EmbeddingTable out;
+    out.cols = static_cast<size_t>(cols);
+    if (table.dtype == DType::I8) {
+      out.int8 = reinterpret_cast<const int8_t*>(table.data);
+      out.row_scales = tensor(name + kScaleSuffix, {rows});
+    } else {
+      out.f32 = as_float(table);
+    }
+    return out;
   }
 
  private:
@@ -61,16 +132,17 @@ class TensorBinder {
 
   const Checkpoint& checkpoint_;
   EncoderWeights& weights_;
+  ComputeType compute_;
   std::string prefix_;
 };
 
-EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint& checkpoint) {
+EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint& checkpoint,
+                                    ComputeType compute) {
   EncoderWeights weights;
-  TensorBinder binder(checkpoint, weights);
+  TensorBinder binder(checkpoint, weights, compute);
   const int hidden = config.hidden_size;
   const int inner = config.intermediate_size;
-  weights.word_embeddings =
-      binder.tensor("embeddings.word_embeddings.weight", {config.vocab_size, hidden});
+  weights.word_embeddings = binder.embedding_table(kWordEmbeddingsName, config.vocab_size, hidden);
   weights.position_embeddings = binder.tensor("embeddings.position_embeddings.weight",
                                               {config.max_position_embeddings, hidden});
   weights.token_type_embeddings =
@@ -78,16 +150,17 @@ EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint&
   weights.embedding_norm = binder.layer_norm("embeddings.LayerNorm", hidden);
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string layer = "encoder.layer." + std::to_string(i);
-    EncoderLayerWeights w;
-    w.query = binder.linear(layer + ".attention.self.query", hidden, hidden);
-    w.key = binder.linear(layer + ".attention.self.key", hidden, hidden);
-    w.value = binder.linear(layer + ".attention.self.value", hidden, hidden);
-    w.attention_output = binder.linear(layer + ".attention.output.dense", hidden, hidden);
-    w.attention_norm = binder.layer_norm(layer + ".attention.output.LayerNorm", hidden);
-    w.intermediate = binder.linear(layer + ".intermediate.dense", inner, hidden);
-    w.output = binder.linear(layer + ".output.dense", hidden, inner);
-    w.output_norm = binder.layer_norm(layer + ".output.LayerNorm", hidden);
-    weights.layers.push_back(w);
+    EncoderLayerWeights w{
+        .query = binder.linear(layer + ".attention.self.query", hidden, hidden),
+        .key = binder.linear(layer + ".attention.self.key", hidden, hidden),
+        .value = binder.linear(layer + ".attention.self.value", hidden, hidden),
+        .attention_output = binder.linear(layer + ".attention.output.dense", hidden, hidden),
+        .attention_norm = binder.layer_norm(layer + ".attention.output.LayerNorm", hidden),
+        .intermediate = binder.linear(layer + ".intermediate.dense", inner, hidden),
+        .output = binder.linear(layer + ".output.dense", hidden, inner),
+        .output_norm = binder.layer_norm(layer + ".output.LayerNorm", hidden),
+    };
+    weights.layers.push_back(std::move(w));
   }
   return weights;
 }

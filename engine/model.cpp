@@ -26,6 +26,7 @@ bool has_tokenizer_files(const std::filesystem::path& dir) {
 }
 
 std::string lower_dtype_name(DType dtype) {
+  if (dtype == DType::I8) return "int8";
   std::string name(dtype_name(dtype));
   std::transform(name.begin(), name.end(), name.begin(), ::tolower);
   return name;
@@ -52,10 +53,10 @@ struct Model::Impl {
   std::vector<int32_t> lexical_excluded;  // ids whose sparse weight FlagEmbedding drops
   std::once_flag space_id_once;
 
-  Impl(const std::filesystem::path& dir, ModelConfig c)
+  Impl(const std::filesystem::path& dir, ModelConfig c, ComputeType compute)
       : config(std::move(c)),
         checkpoint(Checkpoint::open(dir)),
-        weights(EncoderWeights::bind(config, checkpoint)),
+        weights(EncoderWeights::bind(config, checkpoint, compute)),
         heads(BgeM3Heads::load(dir, config.hidden_size)) {
     if (has_tokenizer_files(dir)) tokenizer = Tokenizer::load(dir);
     const auto st = load_sentence_transformers_config(dir);
@@ -77,12 +78,16 @@ struct Model::Impl {
     info.has_colbert = heads.has_colbert();
     const TensorView* words = nullptr;
     for (const TensorView* tensor : checkpoint.tensors()) {
+      const std::string name = unprefixed_tensor_name(tensor->name);
+      if (is_unused_tensor(name) || name.ends_with(kScaleSuffix)) continue;
       info.parameter_count += static_cast<uint64_t>(tensor->numel());
       if (tensor->name.ends_with("embeddings.word_embeddings.weight")) words = tensor;
     }
-    for (const auto parameters : heads.parameters()) info.parameter_count += parameters.size();
+    for (const auto& [name, head] : heads.dense_heads())
+      info.parameter_count += head->weight.size() + head->bias.size();
     info.weight_dtype = lower_dtype_name(words->dtype);
-    info.compute_dtype = "f32";
+    info.compute_dtype = weights.int8 ? "int8" : compute == ComputeType::BF16 ? "bf16" : "f32";
+    info.quantized = weights.int8;
 
     if (tokenizer) {
       const SpecialTokenIds special = tokenizer->special_ids();
@@ -109,15 +114,18 @@ Model Model::load(const std::string& name_or_path, const LoadOptions& options) {
   const auto config_path = dir / "config.json";
   if (!std::filesystem::exists(config_path))
     throw std::runtime_error(dir.string() + ": missing config.json");
-  if (options.compute == ComputeType::BF16)
-    throw std::runtime_error("bf16 compute is not available yet");
-  return Model(std::make_unique<Impl>(dir, ModelConfig::load(config_path)));
+  return Model(std::make_unique<Impl>(dir, ModelConfig::load(config_path), options.compute));
 }
 
 const ModelInfo& Model::info() const {
   std::call_once(impl_->space_id_once, [this] {
-    impl_->info.space_id = compute_space_id(impl_->config, impl_->checkpoint, impl_->heads,
-                                            impl_->info.pooling, impl_->info.normalize);
+    // A quantized folder carries its source's id: its vectors live in the source's space.
+    for (const auto& file : impl_->checkpoint.files())
+      if (const auto it = file->metadata().find(kSourceSpaceIdKey); it != file->metadata().end())
+        impl_->info.space_id = it->second;
+    if (impl_->info.space_id.empty())
+      impl_->info.space_id = compute_space_id(impl_->config, impl_->checkpoint, impl_->heads,
+                                              impl_->info.pooling, impl_->info.normalize);
   });
   return impl_->info;
 }

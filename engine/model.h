@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/compute_type.h"
 #include "engine/embedding.h"
 #include "engine/input_error.h"
 #include "engine/tokenizer.h"
@@ -20,10 +21,6 @@
 #include "loaders/sentence_transformers.h"
 
 namespace embed {
-
-// How the encoder computes. Weights are stored as the checkpoint has them; BF16 compute converts
-// F32/F16 weights once at load. INT8 checkpoints (from `embed quantize`) always compute in INT8.
-enum class ComputeType { Auto, F32, BF16 };
 
 struct LoadOptions {
   ComputeType compute = ComputeType::Auto;  // Auto: F32, or INT8 for quantized folders
@@ -48,7 +45,7 @@ struct ModelInfo {
   std::string compute_dtype;
   uint64_t parameter_count = 0;
   // Identifies the vector space: architecture, weights, pooling and normalisation. A quantized
-  // copy keeps its source's id (and says so in quantized_from).
+  // copy keeps its source's id (and says so with quantized = true).
   std::string space_id;
   bool quantized = false;
 };

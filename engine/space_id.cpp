@@ -32,7 +32,10 @@ std::string compute_space_id(const ModelConfig& config, const Checkpoint& checkp
     add(tensor->name.data(), tensor->name.size() + 1);
     add(tensor->data, tensor->nbytes);
   }
-  for (const auto parameters : heads.parameters()) add(parameters.data(), parameters.size_bytes());
+  for (const auto& [name, head] : heads.dense_heads()) {
+    add(head->weight.data(), head->weight.size() * sizeof(float));
+    add(head->bias.data(), head->bias.size() * sizeof(float));
+  }
 
   const XXH128_hash_t hash = XXH3_128bits_digest(state.get());
   char hex[33];

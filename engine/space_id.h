@@ -12,6 +12,9 @@
 
 namespace embed {
 
+// Safetensors metadata key under which `embed quantize` records the source model's space id.
+inline constexpr const char* kSourceSpaceIdKey = "embed.source_space_id";
+
 // "<model_type>-<hidden>-<pooling>[-l2]-<32 hex digits of XXH3-128>"
 std::string compute_space_id(const ModelConfig& config, const Checkpoint& checkpoint,
                              const BgeM3Heads& heads, PoolingMode pooling, bool normalize);

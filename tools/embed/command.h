@@ -8,5 +8,6 @@ void add_encode_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 
 }  // namespace embed::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   embed::cli::add_tokenize_command(app);
   embed::cli::add_score_command(app);
   embed::cli::add_info_command(app);
+  embed::cli::add_quantize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

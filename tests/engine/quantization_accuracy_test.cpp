@@ -1,0 +1,93 @@
+// `embed quantize` output and BF16 compute on every fixture model: the accuracy gates against
+// FP32, the INT8 folder's format, and its vector-space id.
+#include <gtest/gtest.h>
+
+#include "engine/quantize.h"
+#include "loaders/safetensors.h"
+#include "tests/engine/quantization_gates.h"
+#include "tests/fixture_models.h"
+
+namespace embed {
+namespace {
+
+class QuantizationAccuracy : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    EMBED_REQUIRE_FIXTURES();
+    source_ = test::fixture_model_dir(GetParam());
+    int8_dir_ = std::filesystem::temp_directory_path() /
+                ("embed_int8_" + std::to_string(::getpid()) + "_" + GetParam());
+    std::filesystem::remove_all(int8_dir_);
+    report_ = quantize_model(source_.string(), int8_dir_);
+    const auto expected = test::load_expected(GetParam());
+    for (const auto& input : expected["inputs"]) texts_.push_back(input["text"]);
+    m3_ = GetParam() == "tiny-bge-m3";
+  }
+  void TearDown() override { std::filesystem::remove_all(int8_dir_); }
+
+  std::vector<Embedding> encode(const std::filesystem::path& dir, ComputeType compute) {
+    return Model::load(dir.string(), {.compute = compute})
+        .encode(texts_, {.sparse = m3_, .colbert = m3_});
+  }
+
+  std::filesystem::path source_, int8_dir_;
+  QuantizeReport report_;
+  std::vector<std::string> texts_;
+  bool m3_ = false;
+};
+
+TEST_P(QuantizationAccuracy, Int8MeetsTheGates) {
+  const auto reference = encode(source_, ComputeType::Auto);
+  const auto int8 = encode(int8_dir_, ComputeType::Auto);
+  test::expect_int8_gates(test::measure_gates(reference, int8), GetParam());
+}
+
+TEST_P(QuantizationAccuracy, Bf16MeetsTheGate) {
+  const auto reference = encode(source_, ComputeType::Auto);
+  const auto bf16 = encode(source_, ComputeType::BF16);
+  test::expect_bf16_gates(test::measure_gates(reference, bf16), GetParam());
+}
+
+TEST_P(QuantizationAccuracy, FolderFormatAndSpaceId) {
+  const Model source = Model::load(source_.string());
+  const Model int8 = Model::load(int8_dir_.string());
+  EXPECT_TRUE(int8.info().quantized);
+  EXPECT_EQ(int8.info().weight_dtype, "int8");
+  EXPECT_EQ(int8.info().compute_dtype, "int8");
+  EXPECT_EQ(int8.info().space_id, source.info().space_id) << "a quantized copy keeps its id";
+  EXPECT_EQ(report_.source_space_id, source.info().space_id);
+  EXPECT_EQ(int8.info().parameter_count, source.info().parameter_count);
+  EXPECT_EQ(int8.info().pooling, source.info().pooling);
+  EXPECT_EQ(int8.info().max_length, source.info().max_length);
+
+  const auto file = SafetensorsFile::open(int8_dir_ / "model.safetensors");
+  EXPECT_EQ(file->metadata().at("embed.quantization"), kQuantizationScheme);
+  EXPECT_EQ(file->metadata().at("embed.source_space_id"), source.info().space_id);
+  EXPECT_TRUE(file->metadata().contains("embed.tool_version"));
+  const TensorView* q = file->find("encoder.layer.0.intermediate.dense.weight");
+  const TensorView* scale = file->find("encoder.layer.0.intermediate.dense.weight_scale");
+  ASSERT_TRUE(q && scale);
+  EXPECT_EQ(q->dtype, DType::I8);
+  EXPECT_EQ(scale->dtype, DType::F32);
+  EXPECT_EQ(scale->shape, std::vector<int64_t>{q->shape[0]});
+  EXPECT_EQ(file->find("embeddings.word_embeddings.weight")->dtype, DType::I8);
+  EXPECT_EQ(file->find("embeddings.LayerNorm.weight")->dtype, DType::F32);
+  EXPECT_EQ(file->find("encoder.layer.0.intermediate.dense.bias")->dtype, DType::F32);
+  EXPECT_EQ(file->find("pooler.dense.weight"), nullptr);
+  // The symmetric scheme: W ≈ q · scale with max|q| = 127 per row.
+  const auto* values = reinterpret_cast<const int8_t*>(q->data);
+  int max_q = 0;
+  for (int64_t c = 0; c < q->shape[1]; ++c) max_q = std::max(max_q, std::abs(int(values[c])));
+  EXPECT_EQ(max_q, 127);
+  EXPECT_LT(report_.output_bytes, report_.source_bytes * 0.35);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizationAccuracy,
+                         ::testing::ValuesIn(test::fixture_model_names()), [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace embed
