@@ -9,5 +9,6 @@ void add_tokenize_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace embed::cli

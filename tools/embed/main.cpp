@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   embed::cli::add_score_command(app);
   embed::cli::add_info_command(app);
   embed::cli::add_quantize_command(app);
+  embed::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
