@@ -88,18 +88,28 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
                         EncoderWorkspace& ws) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
-  linear(ws.hidden, tokens, layer.query, ws.query);
-  linear(ws.hidden, tokens, layer.key, ws.key);
-  linear(ws.hidden, tokens, layer.value, ws.value);
+  // Fused: Q|K|V side by side in each row ([tokens][3·hidden]); separate: three [tokens][hidden]
+  // blocks one after the other in the same buffer.
+  const bool fused = layer.qkv.fused.has_value();
+  float* q = ws.qkv.data();
+  float* k = fused ? q + hidden : q + tokens * hidden;
+  float* v = fused ? q + 2 * hidden : q + 2 * tokens * hidden;
+  if (fused) {
+    layer.qkv.fused->op.apply(ws.hidden.data(), tokens, q, {.bias = layer.qkv.fused->bias});
+  } else {
+    for (size_t p = 0; p < 3; ++p)
+      layer.qkv.separate[p].op.apply(ws.hidden.data(), tokens, q + p * tokens * hidden,
+                                     {.bias = layer.qkv.separate[p].bias});
+  }
   const kernels::AttentionShape shape{
       .num_heads = size_t(config_.num_attention_heads),
       .head_dim = size_t(config_.head_dim()),
-      .ld_qkv = hidden,
+      .ld_qkv = fused ? 3 * hidden : hidden,
       .ld_out = hidden,
       .scale = 1.0f / std::sqrt(static_cast<float>(config_.head_dim())),
   };
-  kernels::packed_attention(ws.query.data(), ws.key.data(), ws.value.data(), ws.context.data(),
-                            batch.offsets.data(), batch.num_sequences(), shape);
+  kernels::packed_attention(q, k, v, ws.context.data(), batch.offsets.data(), batch.num_sequences(),
+                            shape);
 
   // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)).
   linear(ws.context, tokens, layer.attention_output, ws.scratch);
@@ -118,8 +128,8 @@ void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
   // resize() keeps capacity, so buffers are allocated once per largest batch and then reused.
-  for (auto* buffer : {&ws.hidden, &ws.scratch, &ws.query, &ws.key, &ws.value, &ws.context})
-    buffer->resize(tokens * hidden);
+  for (auto* buffer : {&ws.hidden, &ws.scratch, &ws.context}) buffer->resize(tokens * hidden);
+  ws.qkv.resize(3 * tokens * hidden);
   ws.intermediate.resize(tokens * config_.intermediate_size);
 
   embed_tokens(batch, ws);

@@ -11,7 +11,7 @@ namespace embed {
 
 // Activation buffers for one batch shape, grown on demand and reused across layers and calls.
 struct EncoderWorkspace {
-  std::vector<float> hidden, scratch, query, key, value, context, intermediate;
+  std::vector<float> hidden, scratch, qkv, context, intermediate;
   std::vector<int32_t> positions;
 };
 

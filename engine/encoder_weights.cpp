@@ -105,6 +105,45 @@ class TensorBinder {
     return {kernels::PreparedLinear::f32(as_float(weight), n, k), bias};
   }
 
+  // The projections `scope`.query/.key/.value: packed as one matrix for INT8 checkpoints and
+  // BF16 compute, else three F32 matrices used in place.
+  QkvWeights qkv(const std::string& scope, int hidden) {
+    const char* parts[] = {".query", ".key", ".value"};
+    const auto h = static_cast<size_t>(hidden);
+    const bool int8 = view(scope + parts[0] + ".weight", {hidden, hidden}).dtype == DType::I8;
+    if (!int8 && compute_ != ComputeType::BF16) {
+      QkvWeights separate;
+      for (const char* part : parts)
+        separate.separate.push_back(linear(scope + part, hidden, hidden));
+      return separate;
+    }
+    auto bias = std::make_unique<float[]>(3 * h);
+    std::vector<int8_t> q(int8 ? 3 * h * h : 0);
+    std::vector<float> scales(int8 ? 3 * h : 0), values(int8 ? 0 : 3 * h * h);
+    for (size_t p = 0; p < 3; ++p) {
+      const std::string name = scope + parts[p];
+      std::copy_n(tensor(name + ".bias", {hidden}), h, bias.get() + p * h);
+      const TensorView& weight = view(name + ".weight", {hidden, hidden});
+      if (int8) {
+        if (weight.dtype != DType::I8)
+          throw std::runtime_error(checkpoint_.describe() + ": tensor '" + prefix_ + name +
+                                   ".weight' has dtype " + std::string(dtype_name(weight.dtype)) +
+                                   ", expected I8 like the other projections");
+        std::copy_n(reinterpret_cast<const int8_t*>(weight.data), h * h, q.data() + p * h * h);
+        std::copy_n(tensor(name + ".weight" + kScaleSuffix, {hidden}), h, scales.data() + p * h);
+      } else {
+        std::copy_n(as_float(weight), h * h, values.data() + p * h * h);
+      }
+    }
+    QkvWeights fused;
+    fused.fused =
+        LinearWeights{int8 ? kernels::PreparedLinear::int8(q.data(), scales.data(), 3 * h, h)
+                           : kernels::PreparedLinear::bf16(values.data(), 3 * h, h),
+                      bias.get()};
+    weights_.owned_.push_back(std::move(bias));
+    return fused;
+  }
+
   EmbeddingTable embedding_table(const std::string& name, int rows, int cols) {
     const TensorView& table = view(name, {rows, cols});
     EmbeddingTable out;
@@ -126,8 +165,8 @@ class TensorBinder {
     if (!widen_to_float(view.data, count, view.dtype, widened.get()))
       throw std::runtime_error(checkpoint_.describe() + ": tensor '" + view.name + "' has dtype " +
                                std::string(dtype_name(view.dtype)) + ", expected F32, F16 or BF16");
-    weights_.widened_.push_back(std::move(widened));
-    return weights_.widened_.back().get();
+    weights_.owned_.push_back(std::move(widened));
+    return weights_.owned_.back().get();
   }
 
   const Checkpoint& checkpoint_;
@@ -151,9 +190,7 @@ EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint&
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string layer = "encoder.layer." + std::to_string(i);
     EncoderLayerWeights w{
-        .query = binder.linear(layer + ".attention.self.query", hidden, hidden),
-        .key = binder.linear(layer + ".attention.self.key", hidden, hidden),
-        .value = binder.linear(layer + ".attention.self.value", hidden, hidden),
+        .qkv = binder.qkv(layer + ".attention.self", hidden),
         .attention_output = binder.linear(layer + ".attention.output.dense", hidden, hidden),
         .attention_norm = binder.layer_norm(layer + ".attention.output.LayerNorm", hidden),
         .intermediate = binder.linear(layer + ".intermediate.dense", inner, hidden),

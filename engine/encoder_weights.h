@@ -6,6 +6,7 @@
 // `embed quantize` folder: I8 `<name>` with F32 `<name>_scale`) packed once.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/compute_type.h"
@@ -36,8 +37,17 @@ struct EmbeddingTable {
   void copy_row(size_t row, float* out) const;
 };
 
+// The Q, K and V projections: one [3·hidden][hidden] matrix when the weights are packed anyway
+// (INT8, BF16) — one pass over the input, one activation quantization — else three F32 matrices
+// used in place (query, key, value).
+struct QkvWeights {
+  std::optional<LinearWeights> fused;
+  std::vector<LinearWeights> separate;
+};
+
 struct EncoderLayerWeights {
-  LinearWeights query, key, value, attention_output;
+  QkvWeights qkv;
+  LinearWeights attention_output;
   LayerNormWeights attention_norm;
   LinearWeights intermediate, output;
   LayerNormWeights output_norm;
@@ -57,7 +67,7 @@ struct EncoderWeights {
                              ComputeType compute);
 
  private:
-  std::vector<std::unique_ptr<float[]>> widened_;  // F32 copies of F16/BF16 tensors
+  std::vector<std::unique_ptr<float[]>> owned_;  // widened F16/BF16 tensors, fused QKV biases
   friend class TensorBinder;
 };
 
