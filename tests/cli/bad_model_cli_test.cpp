@@ -30,19 +30,6 @@ void write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), bytes.size());
 }
 
-// The fixture checkpoint rewritten with `edit` applied to each tensor (false drops it).
-template <class Edit>
-void rewrite_checkpoint(const std::filesystem::path& source, const std::filesystem::path& dir,
-                        Edit edit) {
-  const auto file = SafetensorsFile::open(source / "model.safetensors");
-  std::vector<TensorToWrite> tensors;
-  for (const auto& view : file->tensors()) {
-    TensorToWrite tensor{view.name, view.dtype, view.shape, {view.data, view.nbytes}};
-    if (edit(tensor)) tensors.push_back(tensor);
-  }
-  write_safetensors(dir / "model.safetensors", tensors);
-}
-
 const BrokenModel kCases[] = {
     {"truncated_safetensors",
      [](const auto& source, const auto& dir) {
@@ -81,14 +68,14 @@ const BrokenModel kCases[] = {
      "model.safetensors", "shape [8] of F16 needs 16 bytes but data_offsets span 32"},
     {"missing_tensor",
      [](const auto& source, const auto& dir) {
-       rewrite_checkpoint(source, dir, [](TensorToWrite& t) {
+       test::rewrite_checkpoint(source, dir, [](TensorToWrite& t) {
          return t.name != "encoder.layer.0.attention.self.key.weight";
        });
      },
      "model.safetensors", "missing tensor 'encoder.layer.0.attention.self.key.weight'"},
     {"wrong_shape",
      [](const auto& source, const auto& dir) {
-       rewrite_checkpoint(source, dir, [](TensorToWrite& t) {
+       test::rewrite_checkpoint(source, dir, [](TensorToWrite& t) {
          if (t.name == "embeddings.LayerNorm.weight") {
            t.shape = {8, 8};
          }

@@ -98,11 +98,7 @@ TEST_P(EncoderConformance, TokenBudgetDoesNotChangeResults) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderConformance,
-                         ::testing::ValuesIn(test::fixture_model_names()), [](const auto& info) {
-                           std::string name = info.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         ::testing::ValuesIn(test::fixture_model_names()), test::model_param_name);
 
 }  // namespace
 }  // namespace embed

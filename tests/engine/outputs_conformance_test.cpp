@@ -99,11 +99,7 @@ TEST_P(OutputsConformance, PairScores) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, OutputsConformance,
-                         ::testing::ValuesIn(test::fixture_model_names()), [](const auto& info) {
-                           std::string name = info.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         ::testing::ValuesIn(test::fixture_model_names()), test::model_param_name);
 
 class BgeM3Outputs : public ::testing::Test {
  protected:

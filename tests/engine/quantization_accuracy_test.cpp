@@ -83,11 +83,7 @@ TEST_P(QuantizationAccuracy, FolderFormatAndSpaceId) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizationAccuracy,
-                         ::testing::ValuesIn(test::fixture_model_names()), [](const auto& info) {
-                           std::string name = info.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         ::testing::ValuesIn(test::fixture_model_names()), test::model_param_name);
 
 }  // namespace
 }  // namespace embed
