@@ -52,6 +52,23 @@ struct Model::Impl {
   ModelInfo info;
   std::vector<int32_t> lexical_excluded;  // ids whose sparse weight FlagEmbedding drops
   std::once_flag space_id_once;
+  // Activation buffers of finished calls, reused by the next ones: a fresh workspace would
+  // page-fault and zero-fill tens of megabytes per call. Holds one per concurrent caller.
+  mutable std::mutex workspace_mutex;
+  mutable std::vector<std::unique_ptr<EncoderWorkspace>> idle_workspaces;
+
+  std::unique_ptr<EncoderWorkspace> take_workspace() const {
+    std::lock_guard lock(workspace_mutex);
+    if (idle_workspaces.empty()) return std::make_unique<EncoderWorkspace>();
+    auto workspace = std::move(idle_workspaces.back());
+    idle_workspaces.pop_back();
+    return workspace;
+  }
+
+  void return_workspace(std::unique_ptr<EncoderWorkspace> workspace) const {
+    std::lock_guard lock(workspace_mutex);
+    idle_workspaces.push_back(std::move(workspace));
+  }
 
   Impl(const std::filesystem::path& dir, ModelConfig c, ComputeType compute)
       : config(std::move(c)),
@@ -186,7 +203,8 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return inputs[a].size() > inputs[b].size(); });
 
-  EncoderWorkspace workspace;
+  std::unique_ptr<EncoderWorkspace> owned = take_workspace();
+  EncoderWorkspace& workspace = *owned;
   std::vector<float> sparse_weights;
   for (size_t begin = 0; begin < order.size();) {
     PackedBatch batch;
@@ -236,6 +254,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
     }
     begin += members.size();
   }
+  return_workspace(std::move(owned));
   return results;
 }
 
