@@ -32,8 +32,7 @@ void linear(const std::vector<float>& x, size_t tokens, const LinearWeights& w,
 
 }  // namespace
 
-void Encoder::check_input(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-                          size_t input_index) const {
+void Encoder::check_input(std::span<const int32_t> ids, size_t input_index) const {
   if (ids.empty()) throw InputError(input_index, "empty token sequence");
   if (ids.size() > static_cast<size_t>(config_.max_tokens()))
     throw InputError(input_index,
@@ -47,11 +46,6 @@ void Encoder::check_input(std::span<const int32_t> ids, std::span<const int32_t>
                                         " is outside the vocabulary (vocab_size " +
                                         std::to_string(config_.vocab_size) + ")");
   }
-  for (const int32_t type : type_ids)
-    if (type < 0 || type >= config_.type_vocab_size)
-      throw InputError(input_index, "token type id " + std::to_string(type) +
-                                        " is outside type_vocab_size " +
-                                        std::to_string(config_.type_vocab_size));
 }
 
 void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const {
@@ -75,10 +69,9 @@ void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const
 #pragma omp parallel for schedule(static) if (tokens * hidden > 65536)
   for (size_t t = 0; t < tokens; ++t) {
     float* row = ws.hidden.data() + t * hidden;
-    const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
     weights_.word_embeddings.copy_row(size_t(batch.token_ids[t]), row);
     kernels::add(row, weights_.position_embeddings + size_t(ws.positions[t]) * hidden, hidden);
-    kernels::add(row, weights_.token_type_embeddings + size_t(type) * hidden, hidden);
+    kernels::add(row, weights_.token_type_embeddings, hidden);
   }
   kernels::layer_norm(ws.hidden.data(), weights_.embedding_norm.gamma, weights_.embedding_norm.beta,
                       config_.layer_norm_eps, ws.hidden.data(), tokens, hidden);

@@ -22,8 +22,7 @@ class Encoder {
 
   // Throws InputError for `input_index` unless every id is inside the vocabulary
   // and the length fits the position table. forward() requires inputs that passed this check.
-  void check_input(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-                   size_t input_index) const;
+  void check_input(std::span<const int32_t> ids, size_t input_index) const;
 
   // Returns the last hidden state, [num_tokens][hidden], in workspace.hidden.
   void forward(const PackedBatch& batch, EncoderWorkspace& workspace) const;

@@ -193,7 +193,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
                              ": colbert output needs the BGE-M3 head colbert_linear.safetensors "
                              "or colbert_linear.pt");
   // Every input is checked before any compute, so a bad one fails the call at once.
-  for (size_t i = 0; i < inputs.size(); ++i) encoder.check_input(inputs[i], {}, i);
+  for (size_t i = 0; i < inputs.size(); ++i) encoder.check_input(inputs[i], i);
 
   const size_t hidden = config.hidden_size;
   std::vector<Embedding> results(inputs.size());

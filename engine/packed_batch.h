@@ -1,6 +1,7 @@
 #pragma once
 // A batch of token sequences concatenated without padding: sequence s owns tokens
-// [offsets[s], offsets[s+1]). GEMMs run over all tokens at once; attention per sequence.
+// [offsets[s], offsets[s+1]). GEMMs run over all tokens at once; attention per sequence. Every
+// token has token type 0 (single texts; pairs are not encoded).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -10,22 +11,14 @@ namespace embed {
 
 struct PackedBatch {
   std::vector<int32_t> token_ids;
-  std::vector<int32_t> type_ids;  // empty: all zero
   std::vector<size_t> offsets{0};
 
   size_t num_sequences() const { return offsets.size() - 1; }
   size_t num_tokens() const { return token_ids.size(); }
   size_t length(size_t s) const { return offsets[s + 1] - offsets[s]; }
 
-  void add(std::span<const int32_t> ids, std::span<const int32_t> types = {}) {
+  void add(std::span<const int32_t> ids) {
     token_ids.insert(token_ids.end(), ids.begin(), ids.end());
-    if (!types.empty() || !type_ids.empty()) {
-      type_ids.resize(offsets.back(), 0);
-      if (types.empty())
-        type_ids.resize(token_ids.size(), 0);
-      else
-        type_ids.insert(type_ids.end(), types.begin(), types.end());
-    }
     offsets.push_back(token_ids.size());
   }
 };
