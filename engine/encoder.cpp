@@ -71,7 +71,7 @@ void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const
     float* row = ws.hidden.data() + t * hidden;
     weights_.word_embeddings.copy_row(size_t(batch.token_ids[t]), row);
     kernels::add(row, weights_.position_embeddings + size_t(ws.positions[t]) * hidden, hidden);
-    kernels::add(row, weights_.token_type_embeddings, hidden);
+    kernels::add(row, weights_.token_type_embeddings, hidden);  // type 0: single texts
   }
   kernels::layer_norm(ws.hidden.data(), weights_.embedding_norm.gamma, weights_.embedding_norm.beta,
                       config_.layer_norm_eps, ws.hidden.data(), tokens, hidden);
