@@ -127,7 +127,7 @@ embed_status embed_model_load(const char* name_or_path, const embed_load_options
         compute_type(options ? options->compute : embed_load_options_default().compute)};
     auto model = std::unique_ptr<embed_model>(
         new embed_model{embed::Model::load(name_or_path, load), std::string()});
-    model->info_json = embed::to_json(model->model.info());
+    model->info_json = embed::info_json(model->model);
     *out = model.release();
   });
 }

@@ -52,6 +52,7 @@ struct Model::Impl {
   ModelInfo info;
   std::vector<int32_t> lexical_excluded;  // ids whose sparse weight FlagEmbedding drops
   std::once_flag space_id_once;
+  std::string space_id;
   // Activation buffers of finished calls, reused by the next ones: a fresh workspace would
   // page-fault and zero-fill tens of megabytes per call. Holds one per concurrent caller.
   mutable std::mutex workspace_mutex;
@@ -135,16 +136,20 @@ Model Model::load(const std::string& name_or_path, const LoadOptions& options) {
 }
 
 const ModelInfo& Model::info() const {
+  return impl_->info;
+}
+
+const std::string& Model::space_id() const {
   std::call_once(impl_->space_id_once, [this] {
     // A quantized folder carries its source's id: its vectors live in the source's space.
     for (const auto& file : impl_->checkpoint.files())
       if (const auto it = file->metadata().find(kSourceSpaceIdKey); it != file->metadata().end())
-        impl_->info.space_id = it->second;
-    if (impl_->info.space_id.empty())
-      impl_->info.space_id = compute_space_id(impl_->config, impl_->checkpoint, impl_->heads,
-                                              impl_->info.pooling, impl_->info.normalize);
+        impl_->space_id = it->second;
+    if (impl_->space_id.empty())
+      impl_->space_id = compute_space_id(impl_->config, impl_->checkpoint, impl_->heads,
+                                         impl_->info.pooling, impl_->info.normalize);
   });
-  return impl_->info;
+  return impl_->space_id;
 }
 
 const ModelConfig& Model::config() const {

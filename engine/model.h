@@ -44,14 +44,8 @@ struct ModelInfo {
   std::string weight_dtype;  // "f32", "f16", "bf16" or "int8" (as stored)
   std::string compute_dtype;
   uint64_t parameter_count = 0;
-  // Identifies the vector space: architecture, weights, pooling and normalisation. A quantized
-  // copy keeps its source's id (and says so with quantized = true).
-  std::string space_id;
-  bool quantized = false;
+  bool quantized = false;  // an `embed quantize` folder (its space id is its source's)
 };
-
-// The info as a JSON object (what `embed info` prints).
-std::string to_json(const ModelInfo& info);
 
 struct EncodeOptions {
   bool dense = true;
@@ -63,6 +57,11 @@ struct EncodeOptions {
   bool normalize = true;        // apply the model's normalisation to dense vectors
 };
 
+class Model;
+
+// The model's info and space id as a JSON object (what `embed info` prints).
+std::string info_json(const Model& model);
+
 class Model {
  public:
   // `name_or_path`: a model folder, or ORG/NAME looked up in the Hugging Face cache.
@@ -72,6 +71,10 @@ class Model {
   ~Model();
 
   const ModelInfo& info() const;
+  // Identifies the vector space: architecture, every weight byte, pooling and normalisation, so
+  // a vector store can refuse vectors of another space. A quantized copy keeps its source's id.
+  // Computed on the first call (it reads every weight once, ~0.5 s for BGE-M3), then cached.
+  const std::string& space_id() const;
   const ModelConfig& config() const;
   const Tokenizer& tokenizer() const;  // throws when the folder has no tokenizer files
 

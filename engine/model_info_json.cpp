@@ -5,7 +5,8 @@
 
 namespace embed {
 
-std::string to_json(const ModelInfo& info) {
+std::string info_json(const Model& model) {
+  const ModelInfo& info = model.info();
   nlohmann::ordered_json outputs = {"dense", "tokens"};
   if (info.has_sparse) outputs.push_back("sparse");
   if (info.has_colbert) outputs.push_back("colbert");
@@ -25,7 +26,7 @@ std::string to_json(const ModelInfo& info) {
                                 {"weight_dtype", info.weight_dtype},
                                 {"compute_dtype", info.compute_dtype},
                                 {"parameter_count", info.parameter_count},
-                                {"space_id", info.space_id},
+                                {"space_id", model.space_id()},
                                 {"quantized", info.quantized}}
       .dump(2);
 }

@@ -111,7 +111,7 @@ QuantizeReport quantize_model(const std::string& source, const std::filesystem::
                     {{"format", "pt"},
                      {"embed.quantization", kQuantizationScheme},
                      {"embed.tool_version", kToolVersion},
-                     {kSourceSpaceIdKey, info.space_id}});
+                     {kSourceSpaceIdKey, model.space_id()}});
 
   // BGE-M3 heads stay F32, written as safetensors whatever the source format was.
   const BgeM3Heads heads = BgeM3Heads::load(source_dir, info.hidden_size);
@@ -133,7 +133,7 @@ QuantizeReport quantize_model(const std::string& source, const std::filesystem::
     std::filesystem::copy_file(entry.path(), target,
                                std::filesystem::copy_options::overwrite_existing);
   }
-  return {info.space_id, weight_bytes(source_dir), weight_bytes(destination)};
+  return {model.space_id(), weight_bytes(source_dir), weight_bytes(destination)};
 }
 
 }  // namespace embed

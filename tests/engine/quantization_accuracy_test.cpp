@@ -54,15 +54,15 @@ TEST_P(QuantizationAccuracy, FolderFormatAndSpaceId) {
   EXPECT_TRUE(int8.info().quantized);
   EXPECT_EQ(int8.info().weight_dtype, "int8");
   EXPECT_EQ(int8.info().compute_dtype, "int8");
-  EXPECT_EQ(int8.info().space_id, source.info().space_id) << "a quantized copy keeps its id";
-  EXPECT_EQ(report_.source_space_id, source.info().space_id);
+  EXPECT_EQ(int8.space_id(), source.space_id()) << "a quantized copy keeps its id";
+  EXPECT_EQ(report_.source_space_id, source.space_id());
   EXPECT_EQ(int8.info().parameter_count, source.info().parameter_count);
   EXPECT_EQ(int8.info().pooling, source.info().pooling);
   EXPECT_EQ(int8.info().max_length, source.info().max_length);
 
   const auto file = SafetensorsFile::open(int8_dir_ / "model.safetensors");
   EXPECT_EQ(file->metadata().at("embed.quantization"), kQuantizationScheme);
-  EXPECT_EQ(file->metadata().at("embed.source_space_id"), source.info().space_id);
+  EXPECT_EQ(file->metadata().at("embed.source_space_id"), source.space_id());
   EXPECT_TRUE(file->metadata().contains("embed.tool_version"));
   const TensorView* q = file->find("encoder.layer.0.intermediate.dense.weight");
   const TensorView* scale = file->find("encoder.layer.0.intermediate.dense.weight_scale");

@@ -168,7 +168,7 @@ void write_sidecar(const std::filesystem::path& path, const EncodeArgs& args, co
                                 {"dim", info.output_dim},
                                 {"count", count},
                                 {"normalized", info.normalize && !args.no_normalize},
-                                {"space_id", info.space_id}}
+                                {"space_id", model.space_id()}}
              .dump(2)
       << "\n";
   if (!out) throw std::runtime_error(path.string() + ": write failed");

@@ -10,7 +10,7 @@ namespace {
 
 void run_info(const ModelArgs& args) {
   const Model model = load_model(args);
-  std::printf("%s\n", to_json(model.info()).c_str());
+  std::printf("%s\n", info_json(model).c_str());
 }
 
 }  // namespace
