@@ -1,7 +1,9 @@
 // End-to-end encoder benchmarks on random-weight models of real shapes (BGE-M3, all-MiniLM-L6-v2),
 // made once by embed-make-model (and `embed quantize` for INT8) under $EMBED_BENCH_MODELS
 // (default /tmp/embed-bench-models). Cases: 1×16 query latency, 32×128 throughput, 1×512 and
-// 1×2048 long inputs, per compute type. Counters: tokens/s and the process's peak RSS.
+// 1×2048 long inputs, per compute type. Counters: tokens/s and the process's peak RSS, which only
+// grows over a run (and includes quantizing a model on first use): for one case's RSS run that
+// case alone with --benchmark_filter.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
