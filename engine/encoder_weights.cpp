@@ -91,16 +91,18 @@ class TensorBinder {
     const auto n = static_cast<size_t>(out), k = static_cast<size_t>(in);
     if (weight.dtype == DType::I8) {
       weights_.int8 = true;
-      return {kernels::PreparedLinear::int8(reinterpret_cast<const int8_t*>(weight.data),
-                                            tensor(name + kScaleSuffix, {out}), n, k),
-              bias};
+      auto op = kernels::PreparedLinear::int8(reinterpret_cast<const int8_t*>(weight.data),
+                                              tensor(name + kScaleSuffix, {out}), n, k);
+      MappedFile::release_pages(weight.data, weight.nbytes);  // the packed copy replaces it
+      return {std::move(op), bias};
     }
     if (compute_ == ComputeType::BF16) {
-      if (weight.dtype == DType::BF16)
-        return {kernels::PreparedLinear::bf16_bits(reinterpret_cast<const uint16_t*>(weight.data),
-                                                   n, k),
-                bias};
-      return {kernels::PreparedLinear::bf16(as_float(weight), n, k), bias};
+      auto op = weight.dtype == DType::BF16
+                    ? kernels::PreparedLinear::bf16_bits(
+                          reinterpret_cast<const uint16_t*>(weight.data), n, k)
+                    : kernels::PreparedLinear::bf16(as_float(weight), n, k);
+      MappedFile::release_pages(weight.data, weight.nbytes);
+      return {std::move(op), bias};
     }
     return {kernels::PreparedLinear::f32(as_float(weight), n, k), bias};
   }
@@ -140,6 +142,10 @@ class TensorBinder {
         LinearWeights{int8 ? kernels::PreparedLinear::int8(q.data(), scales.data(), 3 * h, h)
                            : kernels::PreparedLinear::bf16(values.data(), 3 * h, h),
                       bias.get()};
+    for (const char* part : parts) {  // packed into the fused matrix
+      const TensorView& weight = view(scope + part + ".weight", {hidden, hidden});
+      MappedFile::release_pages(weight.data, weight.nbytes);
+    }
     weights_.owned_.push_back(std::move(bias));
     return fused;
   }

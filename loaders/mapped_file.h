@@ -16,6 +16,11 @@ class MappedFile {
   ~MappedFile();
 
   const std::byte* data() const { return data_; }
+
+  // Tells the kernel that the whole pages inside [data, data + size) of a mapping will not be
+  // read again, so they leave the process's resident set (they would be re-read from the file
+  // if touched). For tensors copied into a packed layout at load.
+  static void release_pages(const std::byte* data, size_t size);
   size_t size() const { return size_; }
 
  private:
