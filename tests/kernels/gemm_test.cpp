@@ -13,20 +13,7 @@ namespace embed::kernels {
 namespace {
 
 using test::random_floats;
-
-double activate(Activation act, double v) {
-  switch (act) {
-    case Activation::GeluErf:
-      return 0.5 * v * std::erfc(-v / std::sqrt(2.0));
-    case Activation::GeluTanh:
-      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
-    case Activation::Relu:
-      return v > 0 ? v : 0.0;
-    case Activation::None:
-      break;
-  }
-  return v;
-}
+using test::reference_activation;
 
 struct Case {
   size_t m, k, n;
@@ -54,7 +41,7 @@ void check_linear(const Case& c, Activation act, bool with_bias, bool accumulate
         dot += double(x[i * c.k + p]) * w[j * c.k + p];
         magnitude += std::abs(double(x[i * c.k + p]) * w[j * c.k + p]);
       }
-      double expected = activate(epilogue.activation, dot);
+      double expected = reference_activation(epilogue.activation, dot);
       if (epilogue.accumulate) expected += y0[i * c.n + j];
       ASSERT_NEAR(y[i * c.n + j], expected, 1e-5 * magnitude + 1e-6) << i << "," << j;
     }

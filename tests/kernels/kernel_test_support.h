@@ -3,11 +3,13 @@
 // reproducible random inputs.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstddef>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "kernels/activation.h"
 #include "kernels/isa.h"
 
 namespace embed::kernels::test {
@@ -47,6 +49,21 @@ inline std::vector<float> random_floats(size_t n, float lo, float hi, unsigned s
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> v(n);
   for (float& x : v) x = dist(gen);
+  return v;
+}
+
+// The activations in double precision: the references the kernels are held to.
+inline double reference_activation(Activation act, double v) {
+  switch (act) {
+    case Activation::GeluErf:
+      return 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+    case Activation::GeluTanh:
+      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+    case Activation::Relu:
+      return v > 0 ? v : 0.0;
+    case Activation::None:
+      break;
+  }
   return v;
 }
 

@@ -17,20 +17,7 @@ namespace embed::kernels {
 namespace {
 
 using test::random_floats;
-
-double activate(Activation act, double v) {
-  switch (act) {
-    case Activation::GeluErf:
-      return 0.5 * v * std::erfc(-v / std::sqrt(2.0));
-    case Activation::GeluTanh:
-      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
-    case Activation::Relu:
-      return v > 0 ? v : 0.0;
-    case Activation::None:
-      break;
-  }
-  return v;
-}
+using test::reference_activation;
 
 struct Shape {
   size_t m, k, n;
@@ -126,7 +113,7 @@ TEST(PreparedLinear, Int8MatchesDequantizedReference) {
             dot += term;
             magnitude += std::abs(term);
           }
-          double expected = activate(e.activation, dot + (e.bias ? p.bias[j] : 0.0));
+          double expected = reference_activation(e.activation, dot + (e.bias ? p.bias[j] : 0.0));
           if (e.accumulate) expected += p.y0[i * s.n + j];
           ASSERT_NEAR(y[i * s.n + j], expected, 1e-5 * magnitude + 1e-6) << i << "," << j;
         }
