@@ -1,9 +1,9 @@
 #include "loaders/sentencepiece_model.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "loaders/file_contents.h"
 
 namespace embed {
 namespace {
@@ -195,11 +195,7 @@ SentencePieceModel parse_sentencepiece_model(std::string_view bytes,
 }
 
 SentencePieceModel load_sentencepiece_model(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_sentencepiece_model(buffer.str(), path);
+  return parse_sentencepiece_model(read_file_contents(path), path);
 }
 
 }  // namespace embed

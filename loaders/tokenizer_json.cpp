@@ -1,9 +1,9 @@
 #include "loaders/tokenizer_json.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
+
+#include "loaders/file_contents.h"
 
 namespace embed {
 namespace {
@@ -334,11 +334,7 @@ TokenizerSpec parse_tokenizer_json(std::string_view text, const std::filesystem:
 }
 
 TokenizerSpec load_tokenizer_json(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_tokenizer_json(buffer.str(), path);
+  return parse_tokenizer_json(read_file_contents(path), path);
 }
 
 }  // namespace embed

@@ -1,8 +1,8 @@
 #include "loaders/wordpiece_vocab.h"
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "loaders/file_contents.h"
 
 namespace embed {
 
@@ -19,11 +19,7 @@ std::vector<std::string> parse_wordpiece_vocab(std::string_view text) {
 }
 
 std::vector<std::string> load_wordpiece_vocab(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::vector<std::string> vocab = parse_wordpiece_vocab(buffer.str());
+  std::vector<std::string> vocab = parse_wordpiece_vocab(read_file_contents(path));
   if (vocab.empty()) throw std::runtime_error(path.string() + ": empty vocabulary");
   return vocab;
 }
