@@ -261,6 +261,16 @@ TEST(EncodeCli, TextErrorsNameTheLine) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(path.string() + ":2: "), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("UTF-8"), std::string::npos) << result.err;
+  // JSON Lines input names the line too (the JSON parser alone would say "not valid JSON").
+  const auto jsonl =
+      temp_file("bad_utf8.jsonl", std::string("{\"text\": \"ok\"}\n{\"text\": \"\xff\"}\n"));
+  const auto from_jsonl =
+      test::run_cli({"encode", "--model", test::fixture_model_dir("tiny-bge-m3").string(),
+                     "--input", jsonl.string()});
+  std::filesystem::remove(jsonl);
+  EXPECT_EQ(from_jsonl.exit_code, 1);
+  EXPECT_NE(from_jsonl.err.find(jsonl.string() + ":2: invalid UTF-8 at byte 11"), std::string::npos)
+      << from_jsonl.err;
   const auto no_head =
       test::run_cli({"encode", "--model", test::fixture_model_dir("tiny-minilm").string(),
                      "--output", "sparse", "hello"});

@@ -44,16 +44,12 @@ struct Request {
 
 std::vector<Request> read_lines_input(const std::string& path) {
   std::ifstream file;
-  if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file) throw std::runtime_error(path + ": cannot open input file");
-  }
-  std::istream& in = path == "-" ? std::cin : file;
+  std::istream& in = open_input(path, file);
   std::vector<Request> requests;
   std::string line;
   for (size_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    requests.push_back({(path == "-" ? "<stdin>" : path) + ":" + std::to_string(number), line, {}});
+    requests.push_back({input_name(path) + ":" + std::to_string(number), line, {}});
   }
   return requests;
 }
@@ -65,10 +61,9 @@ std::vector<Request> collect_requests(const EncodeArgs& args) {
     if (args.lines) {
       requests = read_lines_input(input);
     } else {
-      const std::string name = input == "-" ? "<stdin>" : input;
       for (auto& record : read_jsonl_inputs(input))
-        requests.push_back({name + ":" + std::to_string(record.line), std::move(record.text),
-                            std::move(record.ids)});
+        requests.push_back({input_name(input) + ":" + std::to_string(record.line),
+                            std::move(record.text), std::move(record.ids)});
     }
   }
   for (size_t i = 0; i < args.texts.size(); ++i)

@@ -1,5 +1,7 @@
 #include "tools/embed/jsonl_input.h"
 
+#include "tokenizer/utf8.h"
+
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -38,19 +40,30 @@ InputRecord parse_record(const std::string& line_text, const std::string& where)
 
 }  // namespace
 
+std::istream& open_input(const std::string& path, std::ifstream& file) {
+  if (path == "-") return std::cin;
+  file.open(path, std::ios::binary);
+  if (!file) throw std::runtime_error(path + ": cannot open input file");
+  return file;
+}
+
+std::string input_name(const std::string& path) {
+  return path == "-" ? "<stdin>" : path;
+}
+
 std::vector<InputRecord> read_jsonl_inputs(const std::string& path) {
   std::ifstream file;
-  if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file) throw std::runtime_error(path + ": cannot open input file");
-  }
-  std::istream& in = path == "-" ? std::cin : file;
-  const std::string name = path == "-" ? "<stdin>" : path;
+  std::istream& in = open_input(path, file);
+  const std::string name = input_name(path);
 
   std::vector<InputRecord> records;
   std::string line_text;
   for (size_t line = 1; std::getline(in, line_text); ++line) {
     if (line_text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    // Named here: the JSON parser would only call the line invalid JSON.
+    if (const size_t bad = tokenizer::find_invalid_utf8(line_text); bad != std::string::npos)
+      throw std::runtime_error(name + ":" + std::to_string(line) + ": invalid UTF-8 at byte " +
+                               std::to_string(bad + 1));
     InputRecord record = parse_record(line_text, name + ":" + std::to_string(line));
     record.line = line;
     records.push_back(std::move(record));

@@ -1,6 +1,8 @@
 #pragma once
 // Reads the CLI's JSON Lines input: one {"text": "..."} or {"ids": [...]} object per line.
 #include <cstdint>
+#include <fstream>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +14,11 @@ struct InputRecord {
   std::optional<std::string> text;          // valid UTF-8 is not checked here
   std::optional<std::vector<int32_t>> ids;  // used as given, special tokens included
 };
+
+// The CLI's input: standard input for "-", else `file` opened on `path` (errors name the path).
+std::istream& open_input(const std::string& path, std::ifstream& file);
+// How an input is named in errors: "<stdin>" or its path.
+std::string input_name(const std::string& path);
 
 // `path` "-" reads stdin. Blank lines are skipped. Errors name the file and line.
 std::vector<InputRecord> read_jsonl_inputs(const std::string& path);

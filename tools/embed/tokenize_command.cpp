@@ -1,6 +1,5 @@
 // `embed tokenize`: prints the token ids and token strings of each input, one JSON object per line.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -8,7 +7,6 @@
 #include <vector>
 
 #include "engine/tokenizer.h"
-#include "tokenizer/utf8.h"
 #include "tools/embed/command.h"
 #include "tools/embed/jsonl_input.h"
 
@@ -22,17 +20,6 @@ struct TokenizeArgs {
   std::vector<std::string> texts;
 };
 
-// Names the line of a file holding invalid UTF-8 (the JSON reader would only call it bad JSON).
-void check_utf8_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (size_t bad = tokenizer::find_invalid_utf8(line); bad != std::string::npos)
-      throw std::runtime_error(path + ":" + std::to_string(number) + ": invalid UTF-8 at byte " +
-                               std::to_string(bad + 1));
-  }
-}
-
 void print(const Encoding& encoding) {
   nlohmann::json line{{"ids", encoding.ids}, {"tokens", encoding.tokens}};
   std::string text = line.dump();
@@ -44,10 +31,8 @@ void run_tokenize(const TokenizeArgs& args) {
   const Tokenizer tokenizer = Tokenizer::load(args.model);
   const std::string input = args.input.empty() && args.texts.empty() ? "-" : args.input;
   if (!input.empty()) {
-    if (input != "-") check_utf8_lines(input);
-    const std::string name = input == "-" ? "<stdin>" : input;
     for (const auto& record : read_jsonl_inputs(input)) {
-      const std::string where = name + ":" + std::to_string(record.line);
+      const std::string where = input_name(input) + ":" + std::to_string(record.line);
       if (!record.text) throw std::runtime_error(where + ": expected {\"text\": ...}");
       try {
         print(tokenizer.encode(*record.text, args.max_length));
