@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/int8_gemm.h"
 #include "kernels/kernel_table.h"
 #include "kernels/onednn_matmul.h"
 #include "kernels/parallel.h"
@@ -75,7 +76,8 @@ struct PreparedLinear::Weights {
   WeightFormat format;
   size_t n, k;
   const float* f32 = nullptr;  // F32: the caller's matrix
-  memory packed;               // otherwise: {k, n} in oneDNN's layout
+  memory packed;               // BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
+  Int8Panels panels;           // INT8 with our VNNI GEMM (int8_gemm_available() at preparation)
   Type src_type = Type::f32;   // what the activations are fed to oneDNN as
   // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
   // the zero point from the accumulator, col_scales[j] are the weight scales.
@@ -126,7 +128,10 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
     for (size_t i = 0; i < k; ++i) sum += w[j * k + i];
     weights->col_offsets[j] = static_cast<float>(sum * weights->zero_point);
   }
-  weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k);
+  if (int8_gemm_available())
+    weights->panels = pack_int8_panels(w, n, k);
+  else
+    weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k);
   return PreparedLinear(std::move(weights));
 }
 
@@ -165,12 +170,19 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
   const KernelTable& table = kernel_table();
   thread_local std::vector<uint8_t> q;
   thread_local std::vector<float> row_scales, sums;
-  uint8_t* qx = scratch(q, m * w.k);
+  uint8_t* qx = scratch(q, m * w.k + 3);  // int8_gemm may read 3 bytes past the last row
   float* sx = scratch(row_scales, m);
   parallel_ranges(m, w.k, [&](size_t begin, size_t end) {
     table.quantize_rows(x + begin * w.k, end - begin, w.k, w.levels, w.zero_point, qx + begin * w.k,
                         sx + begin);
   });
+  if (w.panels.data) {
+    int8_gemm(qx, m, w.k, w.panels,
+              {sx, w.col_offsets.data(), w.col_scales.data(), epilogue.bias, epilogue.activation,
+               epilogue.accumulate},
+              y);
+    return;
+  }
   // The integer sums land in y itself unless y holds a residual to add to.
   float* acc = epilogue.accumulate ? scratch(sums, m * w.n) : y;
   run_matmul(Type::u8, qx, m, w.packed, acc, {});
@@ -197,7 +209,7 @@ size_t PreparedLinear::in_features() const {
 size_t PreparedLinear::packed_bytes() const {
   const Weights& w = *weights_;
   if (w.format == WeightFormat::F32) return 0;
-  return w.packed.get_desc().get_size() +
+  return (w.panels.data ? w.panels.bytes() : w.packed.get_desc().get_size()) +
          (w.col_offsets.size() + w.col_scales.size()) * sizeof(float);
 }
 
@@ -210,7 +222,7 @@ void set_bf16_compute_for_testing(Bf16Compute compute) {
 }
 
 int int8_activation_levels() {
-  return onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
+  return int8_gemm_available() || onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
 }
 
 }  // namespace embed::kernels

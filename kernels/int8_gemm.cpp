@@ -1,0 +1,190 @@
+// Compiled with the AVX-512 flags of kernels/CMakeLists.txt; only the micro-kernel also uses
+// VNNI (a function target), and nothing here runs unless int8_gemm_available().
+#include "kernels/int8_gemm.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "kernels/fast_activation.h"
+#include "kernels/isa.h"
+
+namespace embed::kernels {
+namespace {
+
+using Batch = xsimd::batch<float, xsimd::avx512bw>;
+
+// A micro-tile is up to kTileRows rows × one panel: 6 × 4 accumulators, 4 weight registers and
+// one broadcast activation fill 29 of the 32 vector registers.
+constexpr size_t kTileRows = 6;
+constexpr size_t kColumnBlocks = kInt8PanelWidth / 16;
+constexpr size_t kQuadBytes = kInt8PanelWidth * 4;  // one group of four inputs of a panel
+// Groups of four inputs per block of k: a 16 KB slice of a panel, which stays in L1 (streaming
+// the whole panel from L2 for every micro-tile would be bound by L2 bandwidth).
+constexpr size_t kQuadsPerBlock = 64;
+// Up to this many rows, a GEMM streams its weights more than it computes, so threads split the
+// panels (each weight byte is read once) rather than the rows.
+constexpr size_t kMaxRowsForPanelSplit = 48;
+// Activations of a row block stay in L2 (1 MB per core on the Xeons we target) while every panel
+// passes over them.
+constexpr size_t kRowBlockBytes = size_t{256} << 10;
+
+size_t round_up(size_t v, size_t multiple) {
+  return (v + multiple - 1) / multiple * multiple;
+}
+
+// Dequantizes, biases, activates (and accumulates) rows [begin, end) × one panel of sums (row
+// stride kInt8PanelWidth) and stores their valid columns.
+void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
+                const Int8GemmEpilogue& e, float* y) {
+  const size_t blocks = std::min(kColumnBlocks, (n - col0 + 15) / 16);
+  for (size_t r = begin; r < end; ++r) {
+    const Batch row_scale(e.row_scales[r]);
+    const int32_t* row_sums = sums + (r - begin) * kInt8PanelWidth;
+    for (size_t b = 0; b < blocks; ++b) {
+      const size_t j = col0 + 16 * b;
+      const __mmask16 mask = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+      const __m512 offsets = _mm512_maskz_loadu_ps(mask, e.col_offsets + j);
+      const Batch scales = _mm512_maskz_loadu_ps(mask, e.col_scales + j);
+      const Batch bias = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + j) : _mm512_setzero_ps();
+      const __m512i ints = _mm512_loadu_si512(row_sums + 16 * b);
+      const Batch shifted = _mm512_sub_ps(_mm512_cvtepi32_ps(ints), offsets);
+      float* out = y + r * n + j;
+      Batch v = fast_activation(e.activation, xsimd::fma(shifted, row_scale * scales, bias));
+      if (e.accumulate) v += Batch(_mm512_maskz_loadu_ps(mask, out));
+      _mm512_mask_storeu_ps(out, mask, v);
+    }
+  }
+}
+
+// sums[Rows][kInt8PanelWidth] (+)= a[Rows rows] · (count groups of four inputs of one panel).
+// a points at the first input of the group; first starts the sums at zero.
+template <size_t Rows>
+[[gnu::target("avx512vnni")]] void accumulate_tile(const uint8_t* a, size_t lda,
+                                                   const int8_t* quads, size_t count,
+                                                   int32_t* sums, bool first) {
+  __m512i acc[Rows][kColumnBlocks];
+#pragma GCC unroll 8
+  for (size_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+    for (size_t b = 0; b < kColumnBlocks; ++b)
+      acc[r][b] = first ? _mm512_setzero_si512()
+                        : _mm512_loadu_si512(sums + r * kInt8PanelWidth + 16 * b);
+  for (size_t q = 0; q < count; ++q) {
+    const int8_t* quad = quads + q * kQuadBytes;
+    __m512i w[kColumnBlocks];
+#pragma GCC unroll 4
+    for (size_t b = 0; b < kColumnBlocks; ++b) w[b] = _mm512_load_si512(quad + 64 * b);
+#pragma GCC unroll 8
+    for (size_t r = 0; r < Rows; ++r) {
+      int32_t four;
+      std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
+      const __m512i broadcast = _mm512_set1_epi32(four);
+#pragma GCC unroll 4
+      for (size_t b = 0; b < kColumnBlocks; ++b)
+        acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], broadcast, w[b]);
+    }
+  }
+#pragma GCC unroll 8
+  for (size_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+    for (size_t b = 0; b < kColumnBlocks; ++b)
+      _mm512_storeu_si512(sums + r * kInt8PanelWidth + 16 * b, acc[r][b]);
+}
+
+void accumulate_rows(size_t rows, const uint8_t* a, size_t lda, const int8_t* quads, size_t count,
+                     int32_t* sums, bool first) {
+  switch (rows) {
+    case 6:
+      return accumulate_tile<6>(a, lda, quads, count, sums, first);
+    case 5:
+      return accumulate_tile<5>(a, lda, quads, count, sums, first);
+    case 4:
+      return accumulate_tile<4>(a, lda, quads, count, sums, first);
+    case 3:
+      return accumulate_tile<3>(a, lda, quads, count, sums, first);
+    case 2:
+      return accumulate_tile<2>(a, lda, quads, count, sums, first);
+    case 1:
+      return accumulate_tile<1>(a, lda, quads, count, sums, first);
+  }
+}
+
+// Rows [begin, end) × one panel: blocks of k whose slice of the panel stays in L1 while every
+// micro-tile of the rows passes over it, then the epilogue.
+void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Int8Panels& w,
+                size_t panel, const Int8GemmEpilogue& e, float* y) {
+  thread_local std::vector<int32_t> partial;
+  if (partial.size() < (end - begin) * kInt8PanelWidth)
+    partial.resize((end - begin) * kInt8PanelWidth);
+  const int8_t* data = w.data.get() + panel * w.k_quads * kQuadBytes;
+  for (size_t q0 = 0; q0 < w.k_quads; q0 += kQuadsPerBlock) {
+    const size_t count = std::min(kQuadsPerBlock, w.k_quads - q0);
+    for (size_t r = begin; r < end; r += kTileRows)
+      accumulate_rows(std::min(kTileRows, end - r), a + r * lda + 4 * q0, lda,
+                      data + q0 * kQuadBytes, count,
+                      partial.data() + (r - begin) * kInt8PanelWidth, q0 == 0);
+  }
+  store_rows(partial.data(), begin, end, panel * kInt8PanelWidth, w.n, e, y);
+}
+
+}  // namespace
+
+Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
+  Int8Panels packed;
+  packed.n = n;
+  packed.k = k;
+  packed.k_quads = (k + 3) / 4;
+  const size_t bytes = round_up(packed.bytes(), 64);
+  int8_t* data = bytes ? static_cast<int8_t*>(std::aligned_alloc(64, bytes)) : nullptr;
+  if (bytes && data == nullptr) throw std::bad_alloc();
+  packed.data = std::shared_ptr<int8_t[]>(data, std::free);
+  std::memset(data, 0, bytes);
+  // Written in order; the reads walk 64 weight rows at once, which stay in cache.
+  for (size_t j0 = 0; j0 < n; j0 += kInt8PanelWidth) {
+    int8_t* panel = data + j0 / kInt8PanelWidth * packed.k_quads * kQuadBytes;
+    const size_t cols = std::min(kInt8PanelWidth, n - j0);
+    for (size_t q = 0; q < packed.k_quads; ++q) {
+      const size_t inputs = std::min<size_t>(4, k - 4 * q);
+      for (size_t c = 0; c < cols; ++c)
+        std::memcpy(panel + q * kQuadBytes + 4 * c, w + (j0 + c) * k + 4 * q, inputs);
+    }
+  }
+  return packed;
+}
+
+bool int8_gemm_available() {
+  return active_isa() == Isa::Avx512 && __builtin_cpu_supports("avx512vnni");
+}
+
+void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8Panels& w,
+               const Int8GemmEpilogue& epilogue, float* y) {
+  const size_t panels = (w.n + kInt8PanelWidth - 1) / kInt8PanelWidth;
+  if (m == 0 || panels == 0) return;
+  const size_t threads = omp_in_parallel() ? 1 : static_cast<size_t>(omp_get_max_threads());
+  // Work items: row blocks × groups of panels, in equal shares per thread.
+  size_t block_rows = m, groups = std::min(panels, threads);
+  if (m > kMaxRowsForPanelSplit) {
+    const size_t max_block = std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
+    const size_t blocks = round_up((m + max_block - 1) / max_block, threads);
+    block_rows = round_up((m + blocks - 1) / blocks, kTileRows);
+    groups = 1;
+  }
+  const size_t row_blocks = (m + block_rows - 1) / block_rows;
+  const auto items = static_cast<ptrdiff_t>(row_blocks * groups);
+#pragma omp parallel for schedule(static) if (items > 1 && threads > 1)
+  for (ptrdiff_t item = 0; item < items; ++item) {
+    const size_t block = static_cast<size_t>(item) / groups;
+    const size_t group = static_cast<size_t>(item) % groups;
+    const size_t begin = block * block_rows, end = std::min(m, begin + block_rows);
+    for (size_t p = panels * group / groups; p < panels * (group + 1) / groups; ++p)
+      panel_rows(a, lda, begin, end, w, p, epilogue, y);
+  }
+}
+
+}  // namespace embed::kernels
