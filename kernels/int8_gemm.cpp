@@ -66,15 +66,15 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 // a points at the first input of the group; first starts the sums at zero.
 template <size_t Rows>
 [[gnu::target("avx512vnni")]] void accumulate_tile(const uint8_t* a, size_t lda,
-                                                   const int8_t* quads, size_t count,
-                                                   int32_t* sums, bool first) {
+                                                   const int8_t* quads, size_t count, int32_t* sums,
+                                                   bool first) {
   __m512i acc[Rows][kColumnBlocks];
 #pragma GCC unroll 8
   for (size_t r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
     for (size_t b = 0; b < kColumnBlocks; ++b)
-      acc[r][b] = first ? _mm512_setzero_si512()
-                        : _mm512_loadu_si512(sums + r * kInt8PanelWidth + 16 * b);
+      acc[r][b] =
+          first ? _mm512_setzero_si512() : _mm512_loadu_si512(sums + r * kInt8PanelWidth + 16 * b);
   for (size_t q = 0; q < count; ++q) {
     const int8_t* quad = quads + q * kQuadBytes;
     __m512i w[kColumnBlocks];
@@ -127,8 +127,8 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const In
     const size_t count = std::min(kQuadsPerBlock, w.k_quads - q0);
     for (size_t r = begin; r < end; r += kTileRows)
       accumulate_rows(std::min(kTileRows, end - r), a + r * lda + 4 * q0, lda,
-                      data + q0 * kQuadBytes, count,
-                      partial.data() + (r - begin) * kInt8PanelWidth, q0 == 0);
+                      data + q0 * kQuadBytes, count, partial.data() + (r - begin) * kInt8PanelWidth,
+                      q0 == 0);
   }
   store_rows(partial.data(), begin, end, panel * kInt8PanelWidth, w.n, e, y);
 }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/fast_activation.h"
 #include "kernels/kernel_table.h"
 
 #if defined(EMBED_KERNEL_ISA_generic)
@@ -226,17 +227,9 @@ void dequantize_rows(float* acc, const float* row_scales, const float* col_offse
     for_batches(cols, [&](size_t i, size_t lanes) {
       const Batch shifted = load(row + i, lanes) - load(col_offsets + i, lanes);
       const Batch b = bias ? load(bias + i, lanes) : Batch(0.0f);
-      store(row + i, lanes, xsimd::fma(shifted, row_scale * load(col_scales + i, lanes), b));
+      store(row + i, lanes,
+            fast_activation(act, xsimd::fma(shifted, row_scale * load(col_scales + i, lanes), b)));
     });
-    // INT8 results carry ~1e-3 relative error already, so GELU here can use xsimd's float erfc
-    // (~1e-6 relative): activation()'s correctly rounded double evaluation would cost more than
-    // the whole rest of the epilogue.
-    if (act == Activation::GeluErf)
-      map_in_place(row, cols, [](Batch v) {
-        return Batch(0.5f) * v * xsimd::erfc(v * Batch(-0.70710678118654752440f));
-      });
-    else
-      activation(act, row, cols);
     if (sum_into) add(sum_into + r * cols, row, cols);
   }
 }

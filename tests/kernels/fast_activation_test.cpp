@@ -1,0 +1,65 @@
+// The float activations of the INT8 epilogues (kernels/fast_activation.h), at the baseline
+// instruction set of this test; the AVX-512 instantiation is the same arithmetic and is covered
+// through PreparedLinear's INT8 tests.
+#include "kernels/fast_activation.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace embed::kernels {
+namespace {
+
+using Batch = xsimd::batch<float>;
+
+std::vector<float> apply(Activation act, const std::vector<float>& x) {
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i + Batch::size <= x.size(); i += Batch::size)
+    fast_activation(act, Batch::load_unaligned(x.data() + i)).store_unaligned(y.data() + i);
+  return y;
+}
+
+// A sweep over where GELU bends, then far into both tails, where the exp term underflows.
+std::vector<float> inputs() {
+  std::vector<float> x;
+  for (float v = -16.0f; v < 16.0f; v += 1.0f / 512) x.push_back(v);
+  for (float v : {-1e30f, -1e6f, -100.0f, -40.0f, 40.0f, 100.0f, 1e6f, 1e30f}) x.push_back(v);
+  while (x.size() % Batch::size) x.push_back(0.0f);
+  return x;
+}
+
+TEST(FastActivation, GeluErfIsWithinAFewUlpsOfTheExactForm) {
+  const std::vector<float> x = inputs();
+  const std::vector<float> y = apply(Activation::GeluErf, x);
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double exact = 0.5 * x[i] * std::erfc(-x[i] / std::sqrt(2.0));
+    // Abramowitz & Stegun's erfc is good to 1.5e-7 absolute, scaled by x/2 in GELU.
+    const double error = std::abs(y[i] - exact) / std::max(1.0, std::abs(double(x[i])));
+    worst = std::max(worst, error);
+    ASSERT_LE(error, 3e-7) << "x = " << x[i] << ": " << y[i] << " vs " << exact;
+    // Denormal intermediates or results would cost microcode assists on every element.
+    ASSERT_NE(std::fpclassify(y[i]), FP_SUBNORMAL) << "x = " << x[i];
+  }
+  RecordProperty("worst_relative_error", std::to_string(worst));
+}
+
+TEST(FastActivation, GeluTanhAndReluFollowTheirDefinitions) {
+  const std::vector<float> x = inputs();
+  const std::vector<float> tanh_form = apply(Activation::GeluTanh, x);
+  const std::vector<float> relu = apply(Activation::Relu, x);
+  const std::vector<float> none = apply(Activation::None, x);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::abs(x[i]) > 1e6f) continue;  // x³ overflows float in the tanh form's argument
+    const double v = x[i];
+    const double exact =
+        0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+    ASSERT_NEAR(tanh_form[i], exact, 1e-6 * std::max(1.0, std::abs(v))) << "x = " << v;
+    ASSERT_EQ(relu[i], std::max(0.0f, x[i]));
+    ASSERT_EQ(none[i], x[i]);
+  }
+}
+
+}  // namespace
+}  // namespace embed::kernels
