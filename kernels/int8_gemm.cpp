@@ -27,6 +27,9 @@ constexpr size_t kQuadBytes = kInt8PanelWidth * 4;  // one group of four inputs 
 // Groups of four inputs per block of k: a 16 KB slice of a panel, which stays in L1 (streaming
 // the whole panel from L2 for every micro-tile would be bound by L2 bandwidth).
 constexpr size_t kQuadsPerBlock = 64;
+// How far ahead the first micro-tile over a slice of weights prefetches them. Prefetching past
+// the end of the packed weights is harmless (prefetches do not fault).
+constexpr size_t kPrefetchDistance = 2048;
 // Up to this many rows, a GEMM streams its weights more than it computes, so threads split the
 // panels (each weight byte is read once) rather than the rows.
 constexpr size_t kMaxRowsForPanelSplit = 48;
@@ -63,11 +66,14 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 }
 
 // sums[Rows][kInt8PanelWidth] (+)= a[Rows rows] · (count groups of four inputs of one panel).
-// a points at the first input of the group; first starts the sums at zero.
+// a points at the first input of the group; first starts the sums at zero. fetch_ahead: this
+// tile is the first over these weights, which come from memory; it requests them
+// kPrefetchDistance bytes early (the hardware prefetcher alone leaves short, weight-bound GEMMs
+// well below the memory bandwidth).
 template <size_t Rows>
 [[gnu::target("avx512vnni")]] void accumulate_tile(const uint8_t* a, size_t lda,
                                                    const int8_t* quads, size_t count, int32_t* sums,
-                                                   bool first) {
+                                                   bool first, bool fetch_ahead) {
   __m512i acc[Rows][kColumnBlocks];
 #pragma GCC unroll 8
   for (size_t r = 0; r < Rows; ++r)
@@ -77,6 +83,10 @@ template <size_t Rows>
           first ? _mm512_setzero_si512() : _mm512_loadu_si512(sums + r * kInt8PanelWidth + 16 * b);
   for (size_t q = 0; q < count; ++q) {
     const int8_t* quad = quads + q * kQuadBytes;
+    if (fetch_ahead)
+#pragma GCC unroll 4
+      for (size_t line = 0; line < kQuadBytes; line += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(quad + kPrefetchDistance + line), _MM_HINT_T0);
     __m512i w[kColumnBlocks];
 #pragma GCC unroll 4
     for (size_t b = 0; b < kColumnBlocks; ++b) w[b] = _mm512_load_si512(quad + 64 * b);
@@ -98,20 +108,20 @@ template <size_t Rows>
 }
 
 void accumulate_rows(size_t rows, const uint8_t* a, size_t lda, const int8_t* quads, size_t count,
-                     int32_t* sums, bool first) {
+                     int32_t* sums, bool first, bool fetch_ahead) {
   switch (rows) {
     case 6:
-      return accumulate_tile<6>(a, lda, quads, count, sums, first);
+      return accumulate_tile<6>(a, lda, quads, count, sums, first, fetch_ahead);
     case 5:
-      return accumulate_tile<5>(a, lda, quads, count, sums, first);
+      return accumulate_tile<5>(a, lda, quads, count, sums, first, fetch_ahead);
     case 4:
-      return accumulate_tile<4>(a, lda, quads, count, sums, first);
+      return accumulate_tile<4>(a, lda, quads, count, sums, first, fetch_ahead);
     case 3:
-      return accumulate_tile<3>(a, lda, quads, count, sums, first);
+      return accumulate_tile<3>(a, lda, quads, count, sums, first, fetch_ahead);
     case 2:
-      return accumulate_tile<2>(a, lda, quads, count, sums, first);
+      return accumulate_tile<2>(a, lda, quads, count, sums, first, fetch_ahead);
     case 1:
-      return accumulate_tile<1>(a, lda, quads, count, sums, first);
+      return accumulate_tile<1>(a, lda, quads, count, sums, first, fetch_ahead);
   }
 }
 
@@ -128,7 +138,7 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const In
     for (size_t r = begin; r < end; r += kTileRows)
       accumulate_rows(std::min(kTileRows, end - r), a + r * lda + 4 * q0, lda,
                       data + q0 * kQuadBytes, count, partial.data() + (r - begin) * kInt8PanelWidth,
-                      q0 == 0);
+                      q0 == 0, r == begin);
   }
   store_rows(partial.data(), begin, end, panel * kInt8PanelWidth, w.n, e, y);
 }
