@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/isa.h"
 #include "kernels/prepared_linear.h"
 #include "kernels/quantize.h"
 
@@ -23,9 +24,10 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
 }
 
 // The formats benchmarked: FP32, BF16 as this CPU runs it by default, BF16 with bf16 products
-// forced (oneDNN emulates them without AVX512_BF16), INT8.
-enum Format { kF32, kBf16, kBf16Products, kInt8 };
-const char* const kFormatNames[] = {"f32", "bf16", "bf16-products", "int8"};
+// forced (oneDNN emulates them without AVX512_BF16), INT8 (our VNNI GEMM where the CPU has VNNI),
+// and INT8 through oneDNN's u8·s8 matmul (the path of CPUs without VNNI, for comparison).
+enum Format { kF32, kBf16, kBf16Products, kInt8, kInt8OneDnn };
+const char* const kFormatNames[] = {"f32", "bf16", "bf16-products", "int8", "int8-onednn"};
 
 // Weights of one [n][k] layer, as every format prepares them.
 struct Layer {
@@ -42,6 +44,14 @@ struct Layer {
         if (format == kBf16Products) set_bf16_compute_for_testing(Bf16Compute::Bf16);
         PreparedLinear layer = PreparedLinear::bf16(w.data(), n, k);
         set_bf16_compute_for_testing(saved);
+        return layer;
+      }
+      case kInt8OneDnn: {
+        // Our GEMM is chosen at preparation, only while the AVX-512 kernels are active.
+        const Isa saved = active_isa();
+        if (saved == Isa::Avx512) set_isa_for_testing(Isa::Avx2);
+        PreparedLinear layer = PreparedLinear::int8(w_q.data(), scales.data(), n, k);
+        set_isa_for_testing(saved);
         return layer;
       }
       case kInt8:
@@ -79,7 +89,7 @@ void BM_PreparedLinear(benchmark::State& state) {
 }
 
 void bge_m3_shapes(benchmark::internal::Benchmark* b) {
-  for (int format : {kF32, kBf16, kBf16Products, kInt8})
+  for (int format : {kF32, kBf16, kBf16Products, kInt8, kInt8OneDnn})
     for (int threads : {1, 2})
       for (int m : {16, 512, 4096})
         for (auto [k, n] : {std::pair{1024, 1024}, {1024, 4096}, {4096, 1024}})
@@ -94,7 +104,7 @@ BENCHMARK(BM_PreparedLinear)
 
 // Latency of a short query (m = 1 … 16 tokens) through a 1024×1024 projection.
 void small_batches(benchmark::internal::Benchmark* b) {
-  for (int format : {kF32, kInt8})
+  for (int format : {kF32, kInt8, kInt8OneDnn})
     for (int threads : {1, 2})
       for (int m : {1, 2, 4, 8, 16}) b->Args({format, threads, m, 1024, 1024});
 }
@@ -121,7 +131,7 @@ void BM_PrepareBgeM3Layer(benchmark::State& state) {
   state.counters["MB"] = double(bytes) / 1e6;
 }
 BENCHMARK(BM_PrepareBgeM3Layer)
-    ->DenseRange(kBf16, kInt8)
+    ->DenseRange(kBf16, kInt8OneDnn)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -160,9 +160,13 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
     int8_t* panel = data + j0 / kInt8PanelWidth * packed.k_quads * kQuadBytes;
     const size_t cols = std::min(kInt8PanelWidth, n - j0);
     for (size_t q = 0; q < packed.k_quads; ++q) {
-      const size_t inputs = std::min<size_t>(4, k - 4 * q);
-      for (size_t c = 0; c < cols; ++c)
-        std::memcpy(panel + q * kQuadBytes + 4 * c, w + (j0 + c) * k + 4 * q, inputs);
+      int8_t* quad = panel + q * kQuadBytes;
+      const int8_t* from = w + j0 * k + 4 * q;
+      if (4 * q + 4 <= k) {  // a fixed-size copy compiles to one 32-bit move
+        for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, 4);
+      } else {
+        for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, k - 4 * q);
+      }
     }
   }
   return packed;
