@@ -126,7 +126,7 @@ void accumulate_rows(size_t rows, const uint8_t* a, size_t lda, const int8_t* qu
 }
 
 // Rows [begin, end) × one panel: blocks of k whose slice of the panel stays in L1 while every
-// micro-tile of the rows passes over it, then the epilogue.
+// micro-tile of the rows passes over it.
 void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Int8Panels& w,
                 size_t panel, const Int8GemmEpilogue& e, float* y) {
   thread_local std::vector<int32_t> partial;
@@ -135,12 +135,16 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const In
   const int8_t* data = w.data.get() + panel * w.k_quads * kQuadBytes;
   for (size_t q0 = 0; q0 < w.k_quads; q0 += kQuadsPerBlock) {
     const size_t count = std::min(kQuadsPerBlock, w.k_quads - q0);
-    for (size_t r = begin; r < end; r += kTileRows)
-      accumulate_rows(std::min(kTileRows, end - r), a + r * lda + 4 * q0, lda,
-                      data + q0 * kQuadBytes, count, partial.data() + (r - begin) * kInt8PanelWidth,
+    for (size_t r = begin; r < end; r += kTileRows) {
+      const size_t rows = std::min(kTileRows, end - r);
+      int32_t* sums = partial.data() + (r - begin) * kInt8PanelWidth;
+      accumulate_rows(rows, a + r * lda + 4 * q0, lda, data + q0 * kQuadBytes, count, sums,
                       q0 == 0, r == begin);
+      // The epilogue follows each tile's last block while its sums are still in L1.
+      if (q0 + count == w.k_quads)
+        store_rows(sums, r, r + rows, panel * kInt8PanelWidth, w.n, e, y);
+    }
   }
-  store_rows(partial.data(), begin, end, panel * kInt8PanelWidth, w.n, e, y);
 }
 
 }  // namespace
