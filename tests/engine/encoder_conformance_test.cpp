@@ -77,9 +77,7 @@ TEST_P(EncoderConformance, PaddedBatchMatchesSingles) {
     for (size_t j = 0; j < alone[0].tokens.values.size(); ++j)
       worst = std::max<double>(worst,
                                std::abs(alone[0].tokens.values[j] - batched[i].tokens.values[j]));
-    // Alone, a short input's linears take the small-batch kernel, in a batch oneDNN's matmul: the
-    // same sums in another order, so a few float ulps of the O(1) hidden states.
-    EXPECT_LE(worst, 5e-6) << "input " << i;
+    EXPECT_LE(worst, 1e-6) << "input " << i;
     if (expected_["outputs"][i].contains("last_hidden_state")) {
       EXPECT_LE(test::max_abs_diff(batched[i].tokens.values.data(),
                                    expected_["outputs"][i]["last_hidden_state"]),
