@@ -234,48 +234,9 @@ void dequantize_rows(float* acc, const float* row_scales, const float* col_offse
   }
 }
 
-inline size_t smaller(size_t a, size_t b) {
-  return a < b ? a : b;
-}
-
-// One tile is 4 rows × (kWidth / 4) columns: kWidth accumulators over all of k. (xsimd 8.1's
-// AVX-512 haddp permutes lanes, so each accumulator is reduced on its own.)
-constexpr size_t kSmallTileRows = 4;
-constexpr size_t kSmallTileCols = kWidth / kSmallTileRows;
-
-void linear_small_batch(const float* x, size_t m, size_t k, const float* w, size_t col_begin,
-                        size_t col_end, float* out, size_t ldo) {
-  for (size_t j0 = col_begin; j0 < col_end; j0 += kSmallTileCols) {
-    // Rows past m and columns past col_end repeat the last valid one; their sums are dropped.
-    const float* cols[kSmallTileCols];
-    for (size_t c = 0; c < kSmallTileCols; ++c) cols[c] = w + smaller(j0 + c, col_end - 1) * k;
-    const size_t width = smaller(kSmallTileCols, col_end - j0);
-    // The row groups after the first find the tile's weight rows in cache.
-    for (size_t i0 = 0; i0 < m; i0 += kSmallTileRows) {
-      const float* rows[kSmallTileRows];
-      for (size_t r = 0; r < kSmallTileRows; ++r) rows[r] = x + smaller(i0 + r, m - 1) * k;
-      Batch acc[kSmallTileRows][kSmallTileCols];
-      for (auto& row : acc)
-        for (Batch& a : row) a = Batch(0.0f);
-      for_batches(k, [&](size_t i, size_t lanes) {
-        Batch xv[kSmallTileRows];
-        for (size_t r = 0; r < kSmallTileRows; ++r) xv[r] = load(rows[r] + i, lanes);
-        for (size_t c = 0; c < kSmallTileCols; ++c) {
-          const Batch wv = load(cols[c] + i, lanes);
-          for (size_t r = 0; r < kSmallTileRows; ++r) acc[r][c] = xsimd::fma(xv[r], wv, acc[r][c]);
-        }
-      });
-      for (size_t r = 0; r < kSmallTileRows && i0 + r < m; ++r)
-        for (size_t c = 0; c < width; ++c)
-          out[(i0 + r) * ldo + (j0 - col_begin + c)] = xsimd::hadd(acc[r][c]);
-    }
-  }
-}
-
 }  // namespace
 
-extern const KernelTable EMBED_ISA_TABLE = {
-    layer_norm,    activation,    softmax_rows,    add,
-    add_bias_rows, quantize_rows, dequantize_rows, linear_small_batch};
+extern const KernelTable EMBED_ISA_TABLE = {layer_norm,    activation,    softmax_rows,   add,
+                                            add_bias_rows, quantize_rows, dequantize_rows};
 
 }  // namespace embed::kernels

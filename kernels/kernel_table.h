@@ -28,15 +28,7 @@ struct KernelTable {
   void (*dequantize_rows)(float* acc, const float* row_scales, const float* col_offsets,
                           const float* col_scales, const float* bias, Activation act,
                           float* sum_into, size_t rows, size_t cols);
-  // out[i·ldo + j − col_begin] = Σ_c x[i][c] · w[j][c] for i < m ≤ kMaxSmallBatchRows and
-  // j in [col_begin, col_end); w is [n][k] row-major (nn.Linear's layout, used in place).
-  void (*linear_small_batch)(const float* x, size_t m, size_t k, const float* w, size_t col_begin,
-                             size_t col_end, float* out, size_t ldo);
 };
-
-// Up to this many rows, FP32 linears stream the weights once through linear_small_batch: oneDNN's
-// matmul reads them at about half the memory bandwidth for such short batches.
-inline constexpr size_t kMaxSmallBatchRows = 16;
 
 // Rows whose largest magnitude is below this (or not finite) quantize to zeros with scale 1.
 inline constexpr float kMinQuantizedAbsMax = 1e-30f;
