@@ -163,23 +163,28 @@ BENCHMARK(BM_Linear)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-// One sequence of length L, 16 heads × 64 (BGE-M3), from a fused QKV buffer.
+// One sequence of length L, 16 heads × 64 (BGE-M3), from a fused QKV buffer, at each precision
+// (the second argument: 0 F32, 1 INT8). Rates count 4·L²·hidden operations per call.
 void BM_Attention(benchmark::State& state) {
   const size_t len = state.range(0), heads = 16, head_dim = 64, hidden = heads * head_dim;
+  const auto precision = static_cast<AttentionPrecision>(state.range(1));
+  if (precision == AttentionPrecision::Int8 && !vnni_active()) {
+    state.SkipWithError("INT8 attention needs AVX-512 VNNI");
+    return;
+  }
   const std::vector<float> qkv = random_floats(len * 3 * hidden);
   std::vector<float> out(len * hidden);
   const size_t offsets[] = {0, len};
   const AttentionShape shape{heads, head_dim, 3 * hidden, hidden, 0.125f};
   for (auto _ : state)
     packed_attention(qkv.data(), qkv.data() + hidden, qkv.data() + 2 * hidden, out.data(), offsets,
-                     1, shape);
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      4.0 * len * len * hidden * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+                     1, shape, precision);
+  state.counters["GOP/s"] = benchmark::Counter(4.0 * len * len * hidden * 1e-9 * state.iterations(),
+                                               benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Attention)
-    ->Arg(128)
-    ->Arg(512)
-    ->Arg(2048)
+    ->ArgsProduct({{128, 512, 2048, 8192}, {0, 1}})
+    ->ArgNames({"len", "int8"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

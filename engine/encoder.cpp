@@ -101,8 +101,12 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
       .ld_out = hidden,
       .scale = 1.0f / std::sqrt(static_cast<float>(config_.head_dim())),
   };
+  // INT8 models get integer attention too: its error is of the order of their linears', and at
+  // long lengths attention is most of the time.
+  const auto precision =
+      weights_.int8 ? kernels::AttentionPrecision::Int8 : kernels::AttentionPrecision::F32;
   kernels::packed_attention(q, k, v, ws.context.data(), batch.offsets.data(), batch.num_sequences(),
-                            shape);
+                            shape, precision);
 
   // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)).
   linear(ws.context, tokens, layer.attention_output, ws.scratch);

@@ -1,13 +1,18 @@
 #include "kernels/attention.h"
 
+#include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "kernels/attention_vnni.h"
+#include "kernels/isa.h"
 #include "kernels/kernel_table.h"
 
 namespace embed::kernels {
@@ -16,6 +21,10 @@ namespace {
 // Query rows per tile. Larger tiles amortise the GEMM's packing of K and V over more rows (256
 // measured ~1.4x faster than 64 at L = 2048); memory stays 256 × L floats per thread (2 MB at 2k).
 constexpr size_t kQueryTile = 256;
+
+// Query rows per work item of the INT8 path: enough to reuse each block of packed keys and values
+// many times from L1, small enough that one sequence yields work for every thread.
+constexpr size_t kInt8QueryTile = 64;
 
 // Per-thread score tile, grown to the largest tile × L seen and then reused across calls.
 float* score_scratch(size_t floats) {
@@ -33,10 +42,8 @@ bool sgemm(char transb, size_t m, size_t n, size_t k, float alpha, const float* 
                     dim(ldc)) == dnnl_success;
 }
 
-}  // namespace
-
-void packed_attention(const float* q, const float* k, const float* v, float* out,
-                      const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {
+void f32_attention(const float* q, const float* k, const float* v, float* out,
+                   const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {
   const KernelTable& table = kernel_table();
   const size_t heads = shape.num_heads;
   const size_t d = shape.head_dim;
@@ -69,6 +76,104 @@ void packed_attention(const float* q, const float* k, const float* v, float* out
   if (failed.load())
     throw std::runtime_error("packed_attention: oneDNN sgemm failed (heads=" +
                              std::to_string(heads) + ", head_dim=" + std::to_string(d) + ")");
+}
+
+// The INT8 path's quantized Q, K and V of every head (vnni::Int8Qkv) and per-thread working
+// memory: O(tokens · hidden) bytes, grown on demand and reused across calls (and layers).
+struct Int8Buffers {
+  struct Item {
+    size_t seq, row;  // a sequence and a row in it: a block of keys, or a tile of queries
+  };
+  std::vector<Item> blocks, tiles;
+  std::vector<size_t> key_offsets;  // sequence starts in the padded keys
+  std::vector<uint8_t> q;
+  std::vector<int8_t> k, v;
+  std::vector<float> q_scale, k_scale, k_offset, v_scale;
+  std::vector<uint8_t> scratch;  // per-thread attend() memory
+};
+
+template <class T>
+T* grown(std::vector<T>& buffer, size_t count) {
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
+}
+
+void int8_attention(const float* q, const float* k, const float* v, float* out,
+                    const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {
+  // The calling thread's buffers: inside the parallel region below, `b` would name each worker's
+  // own (empty) instance, so the region uses only the pointers taken here.
+  thread_local Int8Buffers b;
+  const size_t heads = shape.num_heads, d = shape.head_dim, ld = shape.ld_qkv;
+  const size_t dp = vnni::padded_head_dim(d);
+  const size_t tokens = seq_offsets[num_seqs];
+  b.key_offsets.assign(1, 0);
+  b.blocks.clear();
+  b.tiles.clear();
+  size_t longest = 0;
+  for (size_t s = 0; s < num_seqs; ++s) {
+    const size_t len = seq_offsets[s + 1] - seq_offsets[s];
+    longest = len > longest ? len : longest;
+    b.key_offsets.push_back(b.key_offsets.back() +
+                            (len + vnni::kKeyGroup - 1) / vnni::kKeyGroup * vnni::kKeyGroup);
+    for (size_t row = 0; row < len; row += vnni::kKeyBlock) b.blocks.push_back({s, row});
+    for (size_t row = 0; row < len; row += kInt8QueryTile) b.tiles.push_back({s, row});
+  }
+  const size_t q_rows = tokens + vnni::kRowGroup, keys = b.key_offsets.back();
+  const vnni::Int8Qkv qkv{.heads = heads,
+                          .head_dim = d,
+                          .q_rows = q_rows,
+                          .keys = keys,
+                          .q = grown(b.q, heads * q_rows * dp),
+                          .q_scale = grown(b.q_scale, heads * q_rows),
+                          .k = grown(b.k, heads * keys * dp),
+                          .k_scale = grown(b.k_scale, heads * keys),
+                          .k_offset = grown(b.k_offset, heads * keys),
+                          .v = grown(b.v, heads * keys * dp),
+                          .v_scale = grown(b.v_scale, heads * keys / vnni::kKeyGroup * dp)};
+  const size_t scratch_bytes =
+      vnni::attend_scratch_bytes(longest < kInt8QueryTile ? longest : kInt8QueryTile, d);
+  uint8_t* scratch = grown(b.scratch, scratch_bytes * static_cast<size_t>(omp_get_max_threads()));
+  const size_t* key_offsets = b.key_offsets.data();
+  const Int8Buffers::Item* blocks = b.blocks.data();
+  const Int8Buffers::Item* tiles = b.tiles.data();
+  const ptrdiff_t num_blocks = static_cast<ptrdiff_t>(b.blocks.size());
+  const ptrdiff_t num_tiles = static_cast<ptrdiff_t>(b.tiles.size()) * ptrdiff_t(heads);
+  // Softmax runs in base 2: the query scales carry scale · log2(e).
+  const float factor = shape.scale * std::numbers::log2e_v<float>;
+
+#pragma omp parallel
+  {
+#pragma omp for schedule(dynamic)
+    for (ptrdiff_t i = 0; i < num_blocks; ++i) {
+      const Int8Buffers::Item& block = blocks[i];
+      const size_t first = seq_offsets[block.seq] + block.row;
+      const size_t rows = seq_offsets[block.seq + 1] - first;
+      vnni::pack_block(q + first * ld, k + first * ld, v + first * ld, ld,
+                       rows < vnni::kKeyBlock ? rows : vnni::kKeyBlock, factor, first,
+                       key_offsets[block.seq] + block.row, qkv);
+    }
+    // After the loop's implicit barrier every block is packed.
+    void* mine = scratch + scratch_bytes * static_cast<size_t>(omp_get_thread_num());
+#pragma omp for schedule(dynamic)
+    for (ptrdiff_t i = 0; i < num_tiles; ++i) {
+      const Int8Buffers::Item& tile = tiles[static_cast<size_t>(i) / heads];
+      const size_t h = static_cast<size_t>(i) % heads;
+      const size_t first = seq_offsets[tile.seq], len = seq_offsets[tile.seq + 1] - first;
+      const size_t rows = len - tile.row < kInt8QueryTile ? len - tile.row : kInt8QueryTile;
+      vnni::attend(qkv, h, first + tile.row, rows, key_offsets[tile.seq], len,
+                   out + (first + tile.row) * shape.ld_out + h * d, shape.ld_out, mine);
+    }
+  }
+}
+
+}  // namespace
+
+void packed_attention(const float* q, const float* k, const float* v, float* out,
+                      const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
+                      AttentionPrecision precision) {
+  if (precision == AttentionPrecision::Int8 && vnni_active())
+    return int8_attention(q, k, v, out, seq_offsets, num_seqs, shape);
+  f32_attention(q, k, v, out, seq_offsets, num_seqs, shape);
 }
 
 }  // namespace embed::kernels

@@ -6,9 +6,10 @@ namespace embed::kernels {
 // Multi-head scaled dot-product attention over packed sequences (no padding, no mask).
 // Sequence s owns rows [seq_offsets[s], seq_offsets[s+1]) of q, k, v and out. Row r of head h
 // starts at q + r*ld_qkv + h*head_dim (same for k, v), so q/k/v may be three views into one
-// fused [tokens][3*hidden] buffer. out has row stride ld_out. Work is split over (sequence, head)
-// pairs with OpenMP; each sequence attends only to its own tokens. Memory is bounded by a tile of
-// query rows times the sequence length per thread: the full L×L score matrix is never held.
+// fused [tokens][3*hidden] buffer. out has row stride ld_out. Work is split with OpenMP; each
+// sequence attends only to its own tokens. Memory is bounded by a tile of query rows times the
+// sequence length per thread (F32) or by the quantized Q, K, V (INT8: ~3 bytes per token and
+// hidden unit): the full L×L score matrix is never held.
 struct AttentionShape {
   size_t num_heads;
   size_t head_dim;
@@ -17,7 +18,15 @@ struct AttentionShape {
   float scale;
 };
 
+// How the scores and the weighted sum of values are computed. F32: sgemm, f32 softmax. Int8: for
+// quantized models, Q·Kᵀ on u8·s8 dot products (Q and K quantized per row and head), f32 softmax,
+// and P·V on u8 probabilities times s8 values (per channel); 4-5x the F32 speed on AVX-512 VNNI
+// (kernels_bench BM_Attention), with output errors of ~1e-3 of the values' range (see
+// tests/kernels/attention_test.cpp). Int8 needs VNNI (vnni_active()); elsewhere it runs F32.
+enum class AttentionPrecision { F32, Int8 };
+
 void packed_attention(const float* q, const float* k, const float* v, float* out,
-                      const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape);
+                      const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
+                      AttentionPrecision precision);
 
 }  // namespace embed::kernels

@@ -86,6 +86,10 @@ Isa active_isa() {
   return active().load(std::memory_order_relaxed);
 }
 
+bool vnni_active() {
+  return active_isa() == Isa::Avx512 && __builtin_cpu_supports("avx512vnni");
+}
+
 void set_isa_for_testing(Isa isa) {
   require_supported(isa, "set_isa_for_testing");
   active().store(isa, std::memory_order_relaxed);

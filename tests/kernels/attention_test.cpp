@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "tests/kernels/kernel_test_support.h"
@@ -32,9 +33,10 @@ struct Problem {
   const float* k() const { return qkv.data() + hidden(); }
   const float* v() const { return qkv.data() + 2 * hidden(); }
 
-  std::vector<float> run() const {
+  std::vector<float> run(AttentionPrecision precision = AttentionPrecision::F32) const {
     std::vector<float> out(tokens() * shape.ld_out, NAN);
-    packed_attention(q(), k(), v(), out.data(), offsets.data(), offsets.size() - 1, shape);
+    packed_attention(q(), k(), v(), out.data(), offsets.data(), offsets.size() - 1, shape,
+                     precision);
     return out;
   }
 
@@ -71,14 +73,44 @@ struct Problem {
 
 class AttentionTest : public test::PerIsaTest {};
 
-void expect_matches_reference(const Problem& p) {
-  const std::vector<float> out = p.run();
+// Largest and root-mean-square error against the reference, over the output's real columns.
+struct Errors {
+  double max = 0, rms = 0;
+};
+
+Errors errors(const Problem& p, AttentionPrecision precision) {
+  const std::vector<float> out = p.run(precision);
   const std::vector<double> expected = p.reference();
+  Errors e;
   for (size_t t = 0; t < p.tokens(); ++t)
     for (size_t c = 0; c < p.hidden(); ++c) {
       const size_t i = t * p.shape.ld_out + c;
-      ASSERT_NEAR(out[i], expected[i], 1e-5) << "token " << t << " column " << c;
+      const double diff = std::abs(out[i] - expected[i]);
+      EXPECT_TRUE(std::isfinite(out[i])) << "token " << t << " column " << c;
+      e.max = std::max(e.max, diff);
+      e.rms += diff * diff;
     }
+  e.rms = std::sqrt(e.rms / double(p.tokens() * p.hidden()));
+  return e;
+}
+
+void expect_matches_reference(const Problem& p) {
+  EXPECT_LE(errors(p, AttentionPrecision::F32).max, 1e-5);
+}
+
+// INT8 attention with Q, K, V in [-1, 1]. Rounding V to 127 levels per channel moves an output
+// by up to 1/254 ≈ 0.004 (a one-key sequence returns its value); scores from 8-bit Q and K are
+// off by ~2e-3 (rms, at scale 1/8), and u8 probabilities by up to one unit in 255 of their block's
+// maximum, each shifting the weighted mean by a fraction of that. Without VNNI the F32 path runs.
+void expect_int8_matches_reference(const Problem& p, double max_error, double rms_error) {
+  const Errors e = errors(p, AttentionPrecision::Int8);
+  if (!vnni_active()) {
+    EXPECT_LE(e.max, 1e-5) << "the F32 path";
+    return;
+  }
+  std::printf("[int8 attention] max error %.5f, rms %.5f\n", e.max, e.rms);
+  EXPECT_LE(e.max, max_error);
+  EXPECT_LE(e.rms, rms_error);
 }
 
 TEST_P(AttentionTest, SequencesOfDifferentLengthsMatchReference) {
@@ -89,17 +121,54 @@ TEST_P(AttentionTest, OddHeadDimension) {
   expect_matches_reference(Problem({7, 65, 1}, 2, 33));
 }
 
+TEST_P(AttentionTest, Int8SequencesOfDifferentLengthsMatchReference) {
+  // 300 tokens: several query tiles and key blocks, and padding at the end of each.
+  expect_int8_matches_reference(Problem({1, 5, 70, 300}, 3, 64), 0.006, 0.0015);
+}
+
+TEST_P(AttentionTest, Int8OddHeadDimension) {
+  expect_int8_matches_reference(Problem({7, 65, 1}, 2, 33), 0.006, 0.0015);
+}
+
+TEST_P(AttentionTest, Int8HeadDimensionOverOneChunkOfChannels) {
+  // 80 channels: P·V runs one chunk of 64 and one of 16.
+  expect_int8_matches_reference(Problem({130, 9}, 2, 80), 0.006, 0.0015);
+}
+
+TEST_P(AttentionTest, Int8PeakedAttentionOverALongSequence) {
+  // Scale 1 instead of 1/√64: scores spread over ±10, so most of the weight sits on a few keys
+  // and the rest spans many of the probabilities' 8 bits; the running maximum moves block to block.
+  Problem p({1500, 3}, 2, 64);
+  p.shape.scale = 1.0f;
+  expect_int8_matches_reference(p, 0.03, 0.004);
+}
+
+TEST_P(AttentionTest, Int8AttentionSinkKeepsTheRestOfTheWeight) {
+  // Key 0 outscores every other key by ~7.5 (e^7.5 ≈ 1800), as attention sinks do, yet the 2047
+  // others together carry half the weight. Rounded against the sink, each of them is 0.14 of a
+  // u8 unit: losing them all would move outputs by ~0.25. The kernel quantizes per block of keys
+  // (only the sink's own block is affected) with unbiased (dithered) rounding; measured max 0.017,
+  // rms 0.0043.
+  Problem p({2048}, 1, 64);
+  const size_t ld = p.shape.ld_qkv;
+  for (size_t t = 0; t < p.tokens(); ++t) p.qkv[t * ld] = 1.0f;  // every query's channel 0
+  for (size_t c = 0; c < 64; ++c) p.qkv[p.hidden() + c] = c == 0 ? 60.0f : 0.0f;  // key 0
+  expect_int8_matches_reference(p, 0.03, 0.006);
+}
+
 TEST_P(AttentionTest, SequenceResultIsIndependentOfTheOthers) {
-  Problem p({5, 70, 300, 1}, 4, 64);
-  const std::vector<float> before = p.run();
-  // Rewrite every other sequence's Q, K and V; sequence 1 must not change in any bit.
-  for (size_t s : {size_t{0}, size_t{2}, size_t{3}})
-    for (size_t t = p.offsets[s]; t < p.offsets[s + 1]; ++t)
-      for (size_t c = 0; c < p.shape.ld_qkv; ++c) p.qkv[t * p.shape.ld_qkv + c] = 100.0f;
-  const std::vector<float> after = p.run();
-  for (size_t t = p.offsets[1]; t < p.offsets[2]; ++t)
-    for (size_t c = 0; c < p.hidden(); ++c)
-      ASSERT_EQ(after[t * p.shape.ld_out + c], before[t * p.shape.ld_out + c]) << t << "," << c;
+  for (AttentionPrecision precision : {AttentionPrecision::F32, AttentionPrecision::Int8}) {
+    Problem p({5, 70, 300, 1}, 4, 64);
+    const std::vector<float> before = p.run(precision);
+    // Rewrite every other sequence's Q, K and V; sequence 1 must not change in any bit.
+    for (size_t s : {size_t{0}, size_t{2}, size_t{3}})
+      for (size_t t = p.offsets[s]; t < p.offsets[s + 1]; ++t)
+        for (size_t c = 0; c < p.shape.ld_qkv; ++c) p.qkv[t * p.shape.ld_qkv + c] = 100.0f;
+    const std::vector<float> after = p.run(precision);
+    for (size_t t = p.offsets[1]; t < p.offsets[2]; ++t)
+      for (size_t c = 0; c < p.hidden(); ++c)
+        ASSERT_EQ(after[t * p.shape.ld_out + c], before[t * p.shape.ld_out + c]) << t << "," << c;
+  }
 }
 
 EMBED_INSTANTIATE_PER_ISA(AttentionTest);

@@ -42,6 +42,21 @@ TEST(Isa, ForcingAnUnsupportedIsaIsAnError) {
   if (!tested) GTEST_SKIP() << "this CPU supports every ISA";
 }
 
+TEST(Isa, VnniOnlyUnderAvx512) {
+  const Isa saved = active_isa();
+  set_isa_for_testing(Isa::Generic);
+  EXPECT_FALSE(vnni_active());
+  if (cpu_supports(Isa::Avx2)) {
+    set_isa_for_testing(Isa::Avx2);
+    EXPECT_FALSE(vnni_active());
+  }
+  if (cpu_supports(Isa::Avx512)) {
+    set_isa_for_testing(Isa::Avx512);
+    EXPECT_EQ(vnni_active(), bool(__builtin_cpu_supports("avx512vnni")));
+  }
+  set_isa_for_testing(saved);
+}
+
 TEST(Isa, SetForTestingSwitchesTheTable) {
   const Isa saved = active_isa();
   set_isa_for_testing(Isa::Generic);
