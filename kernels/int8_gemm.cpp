@@ -177,7 +177,7 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
 }
 
 bool int8_gemm_available() {
-  return active_isa() == Isa::Avx512 && __builtin_cpu_supports("avx512vnni");
+  return vnni_active();
 }
 
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8Panels& w,
