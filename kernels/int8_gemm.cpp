@@ -1,15 +1,15 @@
 // Compiled with the AVX-512 flags of kernels/CMakeLists.txt; only the micro-kernel also uses
-// VNNI (a function target), and nothing here runs unless int8_gemm_available().
+// VNNI (a function target), and nothing here runs unless int8_gemm_available(). No STL template
+// is instantiated here: the linker could keep this AVX-512 copy of an inline function for
+// callers on every CPU (packing, which needs the STL, lives in int8_panels.cpp).
 #include "kernels/int8_gemm.h"
 
 #include <immintrin.h>
 #include <omp.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <vector>
 
 #include "kernels/fast_activation.h"
 #include "kernels/isa.h"
@@ -23,7 +23,7 @@ using Batch = xsimd::batch<float, xsimd::avx512bw>;
 // one broadcast activation fill 29 of the 32 vector registers.
 constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kInt8PanelWidth / 16;
-constexpr size_t kQuadBytes = kInt8PanelWidth * 4;  // one group of four inputs of a panel
+constexpr size_t kQuadBytes = kInt8QuadBytes;
 // Groups of four inputs per block of k: a 16 KB slice of a panel, which stays in L1 (streaming
 // the whole panel from L2 for every micro-tile would be bound by L2 bandwidth).
 constexpr size_t kQuadsPerBlock = 64;
@@ -37,6 +37,33 @@ constexpr size_t kMaxRowsForPanelSplit = 48;
 // passes over them.
 constexpr size_t kRowBlockBytes = size_t{256} << 10;
 
+size_t smaller(size_t a, size_t b) {
+  return a < b ? a : b;
+}
+
+size_t larger(size_t a, size_t b) {
+  return a > b ? a : b;
+}
+
+// Grow-only, owned by the calling thread: each call's partial sums, one slice per team thread.
+class PartialSums {
+ public:
+  ~PartialSums() { std::free(data_); }
+  int32_t* get(size_t count) {
+    if (count > capacity_) {
+      std::free(data_);
+      data_ = static_cast<int32_t*>(std::malloc(count * sizeof(int32_t)));
+      capacity_ = data_ ? count : 0;
+      if (!data_) throw std::bad_alloc();
+    }
+    return data_;
+  }
+
+ private:
+  int32_t* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
 size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
 }
@@ -45,7 +72,7 @@ size_t round_up(size_t v, size_t multiple) {
 // stride kInt8PanelWidth) and stores their valid columns.
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, float* y) {
-  const size_t blocks = std::min(kColumnBlocks, (n - col0 + 15) / 16);
+  const size_t blocks = smaller(kColumnBlocks, (n - col0 + 15) / 16);
   for (size_t r = begin; r < end; ++r) {
     const Batch row_scale(e.row_scales[r]);
     const int32_t* row_sums = sums + (r - begin) * kInt8PanelWidth;
@@ -127,19 +154,16 @@ void accumulate_rows(size_t rows, const uint8_t* a, size_t lda, const int8_t* qu
 
 // Rows [begin, end) × one panel: blocks of k whose slice of the panel stays in L1 while every
 // micro-tile of the rows passes over it.
-void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Int8Panels& w,
-                size_t panel, const Int8GemmEpilogue& e, float* y) {
-  thread_local std::vector<int32_t> partial;
-  if (partial.size() < (end - begin) * kInt8PanelWidth)
-    partial.resize((end - begin) * kInt8PanelWidth);
-  const int8_t* data = w.data.get() + panel * w.k_quads * kQuadBytes;
+void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Int8PanelsView& w,
+                size_t panel, const Int8GemmEpilogue& e, int32_t* partial, float* y) {
+  const int8_t* data = w.data + panel * w.k_quads * kQuadBytes;
   for (size_t q0 = 0; q0 < w.k_quads; q0 += kQuadsPerBlock) {
-    const size_t count = std::min(kQuadsPerBlock, w.k_quads - q0);
+    const size_t count = smaller(kQuadsPerBlock, w.k_quads - q0);
     for (size_t r = begin; r < end; r += kTileRows) {
-      const size_t rows = std::min(kTileRows, end - r);
-      int32_t* sums = partial.data() + (r - begin) * kInt8PanelWidth;
-      accumulate_rows(rows, a + r * lda + 4 * q0, lda, data + q0 * kQuadBytes, count, sums,
-                      q0 == 0, r == begin);
+      const size_t rows = smaller(kTileRows, end - r);
+      int32_t* sums = partial + (r - begin) * kInt8PanelWidth;
+      accumulate_rows(rows, a + r * lda + 4 * q0, lda, data + q0 * kQuadBytes, count, sums, q0 == 0,
+                      r == begin);
       // The epilogue follows each tile's last block while its sums are still in L1.
       if (q0 + count == w.k_quads)
         store_rows(sums, r, r + rows, panel * kInt8PanelWidth, w.n, e, y);
@@ -149,59 +173,40 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const In
 
 }  // namespace
 
-Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
-  Int8Panels packed;
-  packed.n = n;
-  packed.k = k;
-  packed.k_quads = (k + 3) / 4;
-  const size_t bytes = round_up(packed.bytes(), 64);
-  int8_t* data = bytes ? static_cast<int8_t*>(std::aligned_alloc(64, bytes)) : nullptr;
-  if (bytes && data == nullptr) throw std::bad_alloc();
-  packed.data = std::shared_ptr<int8_t[]>(data, std::free);
-  std::memset(data, 0, bytes);
-  // Written in order; the reads walk 64 weight rows at once, which stay in cache.
-  for (size_t j0 = 0; j0 < n; j0 += kInt8PanelWidth) {
-    int8_t* panel = data + j0 / kInt8PanelWidth * packed.k_quads * kQuadBytes;
-    const size_t cols = std::min(kInt8PanelWidth, n - j0);
-    for (size_t q = 0; q < packed.k_quads; ++q) {
-      int8_t* quad = panel + q * kQuadBytes;
-      const int8_t* from = w + j0 * k + 4 * q;
-      if (4 * q + 4 <= k) {  // a fixed-size copy compiles to one 32-bit move
-        for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, 4);
-      } else {
-        for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, k - 4 * q);
-      }
-    }
-  }
-  return packed;
-}
-
 bool int8_gemm_available() {
   return vnni_active();
 }
 
-void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8Panels& w,
+void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y) {
   const size_t panels = (w.n + kInt8PanelWidth - 1) / kInt8PanelWidth;
   if (m == 0 || panels == 0) return;
   const size_t threads = omp_in_parallel() ? 1 : static_cast<size_t>(omp_get_max_threads());
   // Work items: row blocks × groups of panels, in equal shares per thread.
-  size_t block_rows = m, groups = std::min(panels, threads);
+  size_t block_rows = m, groups = smaller(panels, threads);
   if (m > kMaxRowsForPanelSplit) {
-    const size_t max_block = std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
+    const size_t max_block = larger(kTileRows, kRowBlockBytes / (lda > 0 ? lda : 1));
     const size_t blocks = round_up((m + max_block - 1) / max_block, threads);
     block_rows = round_up((m + blocks - 1) / blocks, kTileRows);
     groups = 1;
   }
   const size_t row_blocks = (m + block_rows - 1) / block_rows;
   const auto items = static_cast<ptrdiff_t>(row_blocks * groups);
-#pragma omp parallel for schedule(static) if (items > 1 && threads > 1)
-  for (ptrdiff_t item = 0; item < items; ++item) {
-    const size_t block = static_cast<size_t>(item) / groups;
-    const size_t group = static_cast<size_t>(item) % groups;
-    const size_t begin = block * block_rows, end = std::min(m, begin + block_rows);
-    for (size_t p = panels * group / groups; p < panels * (group + 1) / groups; ++p)
-      panel_rows(a, lda, begin, end, w, p, epilogue, y);
+  // Allocated here, where a failure can still throw, rather than inside the parallel region.
+  thread_local PartialSums scratch;
+  const size_t slice = block_rows * kInt8PanelWidth;
+  int32_t* partial = scratch.get(threads * slice);
+#pragma omp parallel if (items > 1 && threads > 1)
+  {
+    int32_t* mine = partial + static_cast<size_t>(omp_get_thread_num()) * slice;
+#pragma omp for schedule(static)
+    for (ptrdiff_t item = 0; item < items; ++item) {
+      const size_t block = static_cast<size_t>(item) / groups;
+      const size_t group = static_cast<size_t>(item) % groups;
+      const size_t begin = block * block_rows, end = smaller(m, begin + block_rows);
+      for (size_t p = panels * group / groups; p < panels * (group + 1) / groups; ++p)
+        panel_rows(a, lda, begin, end, w, p, epilogue, mine, y);
+    }
   }
 }
 

@@ -17,12 +17,20 @@
 namespace embed::kernels {
 
 inline constexpr size_t kInt8PanelWidth = 64;
+inline constexpr size_t kInt8QuadBytes = kInt8PanelWidth * 4;  // four inputs of a panel
+
+// What the GEMM reads (plain data: the GEMM's translation unit instantiates no STL).
+struct Int8PanelsView {
+  const int8_t* data;
+  size_t n, k_quads;
+};
 
 struct Int8Panels {
   size_t n = 0, k = 0;
   size_t k_quads = 0;  // ⌈k / 4⌉; the padding inputs have zero weights
   std::shared_ptr<int8_t[]> data;
-  size_t bytes() const { return ((n + kInt8PanelWidth - 1) / kInt8PanelWidth) * k_quads * 256; }
+  size_t bytes() const;
+  Int8PanelsView view() const { return {data.get(), n, k_quads}; }
 };
 
 // w is [n][k] row-major.
@@ -45,7 +53,7 @@ bool int8_gemm_available();
 
 // a holds m rows of k u8 with row stride lda; up to 3 bytes past the last row's k-th may be read
 // (they meet zero weights). Splits the work over the OpenMP team.
-void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8Panels& w,
+void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y);
 
 }  // namespace embed::kernels

@@ -177,7 +177,7 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
                         sx + begin);
   });
   if (w.panels.data) {
-    int8_gemm(qx, m, w.k, w.panels,
+    int8_gemm(qx, m, w.k, w.panels.view(),
               {sx, w.col_offsets.data(), w.col_scales.data(), epilogue.bias, epilogue.activation,
                epilogue.accumulate},
               y);

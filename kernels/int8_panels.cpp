@@ -1,0 +1,41 @@
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "kernels/int8_gemm.h"
+
+namespace embed::kernels {
+
+size_t Int8Panels::bytes() const {
+  return (n + kInt8PanelWidth - 1) / kInt8PanelWidth * k_quads * kInt8QuadBytes;
+}
+
+Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
+  Int8Panels packed;
+  packed.n = n;
+  packed.k = k;
+  packed.k_quads = (k + 3) / 4;
+  const size_t bytes = (packed.bytes() + 63) / 64 * 64;
+  int8_t* data = bytes ? static_cast<int8_t*>(std::aligned_alloc(64, bytes)) : nullptr;
+  if (bytes && data == nullptr) throw std::bad_alloc();
+  packed.data = std::shared_ptr<int8_t[]>(data, std::free);
+  std::memset(data, 0, bytes);
+  // Written in order; the reads walk 64 weight rows at once, which stay in cache.
+  for (size_t j0 = 0; j0 < n; j0 += kInt8PanelWidth) {
+    int8_t* panel = data + j0 / kInt8PanelWidth * packed.k_quads * kInt8QuadBytes;
+    const size_t cols = std::min(kInt8PanelWidth, n - j0);
+    for (size_t q = 0; q < packed.k_quads; ++q) {
+      int8_t* quad = panel + q * kInt8QuadBytes;
+      const int8_t* from = w + j0 * k + 4 * q;
+      if (4 * q + 4 <= k) {  // a fixed-size copy compiles to one 32-bit move
+        for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, 4);
+      } else {
+        for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, k - 4 * q);
+      }
+    }
+  }
+  return packed;
+}
+
+}  // namespace embed::kernels
