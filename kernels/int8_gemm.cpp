@@ -1,15 +1,15 @@
 // Compiled with the AVX-512 flags of kernels/CMakeLists.txt; only the micro-kernel also uses
-// VNNI (a function target), and nothing here runs unless int8_gemm_available(). No STL template
-// is instantiated here: the linker could keep this AVX-512 copy of an inline function for
-// callers on every CPU (packing, which needs the STL, lives in int8_panels.cpp).
+// VNNI (a function target), and nothing here runs unless int8_gemm_available().
 #include "kernels/int8_gemm.h"
 
 #include <immintrin.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "kernels/fast_activation.h"
 #include "kernels/isa.h"
@@ -23,7 +23,7 @@ using Batch = xsimd::batch<float, xsimd::avx512bw>;
 // one broadcast activation fill 29 of the 32 vector registers.
 constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kInt8PanelWidth / 16;
-constexpr size_t kQuadBytes = kInt8QuadBytes;
+constexpr size_t kQuadBytes = kInt8PanelWidth * 4;  // one group of four inputs of a panel
 // Groups of four inputs per block of k: a 16 KB slice of a panel, which stays in L1 (streaming
 // the whole panel from L2 for every micro-tile would be bound by L2 bandwidth).
 constexpr size_t kQuadsPerBlock = 64;
@@ -37,22 +37,17 @@ constexpr size_t kMaxRowsForPanelSplit = 48;
 // passes over them.
 constexpr size_t kRowBlockBytes = size_t{256} << 10;
 
-size_t smaller(size_t a, size_t b) {
-  return a < b ? a : b;
+size_t round_up(size_t v, size_t multiple) {
+  return (v + multiple - 1) / multiple * multiple;
 }
 
-size_t larger(size_t a, size_t b) {
-  return a > b ? a : b;
-}
-
-// Grow-only, owned by the calling thread: each call's partial sums, one slice per team thread.
 class PartialSums {
  public:
   ~PartialSums() { std::free(data_); }
   int32_t* get(size_t count) {
     if (count > capacity_) {
       std::free(data_);
-      data_ = static_cast<int32_t*>(std::malloc(count * sizeof(int32_t)));
+      data_ = static_cast<int32_t*>(std::aligned_alloc(64, round_up(count * sizeof(int32_t), 64)));
       capacity_ = data_ ? count : 0;
       if (!data_) throw std::bad_alloc();
     }
@@ -64,15 +59,11 @@ class PartialSums {
   size_t capacity_ = 0;
 };
 
-size_t round_up(size_t v, size_t multiple) {
-  return (v + multiple - 1) / multiple * multiple;
-}
-
 // Dequantizes, biases, activates (and accumulates) rows [begin, end) × one panel of sums (row
 // stride kInt8PanelWidth) and stores their valid columns.
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, float* y) {
-  const size_t blocks = smaller(kColumnBlocks, (n - col0 + 15) / 16);
+  const size_t blocks = std::min(kColumnBlocks, (n - col0 + 15) / 16);
   for (size_t r = begin; r < end; ++r) {
     const Batch row_scale(e.row_scales[r]);
     const int32_t* row_sums = sums + (r - begin) * kInt8PanelWidth;
@@ -158,9 +149,9 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const In
                 size_t panel, const Int8GemmEpilogue& e, int32_t* partial, float* y) {
   const int8_t* data = w.data + panel * w.k_quads * kQuadBytes;
   for (size_t q0 = 0; q0 < w.k_quads; q0 += kQuadsPerBlock) {
-    const size_t count = smaller(kQuadsPerBlock, w.k_quads - q0);
+    const size_t count = std::min(kQuadsPerBlock, w.k_quads - q0);
     for (size_t r = begin; r < end; r += kTileRows) {
-      const size_t rows = smaller(kTileRows, end - r);
+      const size_t rows = std::min(kTileRows, end - r);
       int32_t* sums = partial + (r - begin) * kInt8PanelWidth;
       accumulate_rows(rows, a + r * lda + 4 * q0, lda, data + q0 * kQuadBytes, count, sums, q0 == 0,
                       r == begin);
@@ -183,9 +174,9 @@ void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
   if (m == 0 || panels == 0) return;
   const size_t threads = omp_in_parallel() ? 1 : static_cast<size_t>(omp_get_max_threads());
   // Work items: row blocks × groups of panels, in equal shares per thread.
-  size_t block_rows = m, groups = smaller(panels, threads);
+  size_t block_rows = m, groups = std::min(panels, threads);
   if (m > kMaxRowsForPanelSplit) {
-    const size_t max_block = larger(kTileRows, kRowBlockBytes / (lda > 0 ? lda : 1));
+    const size_t max_block = std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
     const size_t blocks = round_up((m + max_block - 1) / max_block, threads);
     block_rows = round_up((m + blocks - 1) / blocks, kTileRows);
     groups = 1;
@@ -203,7 +194,7 @@ void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
     for (ptrdiff_t item = 0; item < items; ++item) {
       const size_t block = static_cast<size_t>(item) / groups;
       const size_t group = static_cast<size_t>(item) % groups;
-      const size_t begin = block * block_rows, end = smaller(m, begin + block_rows);
+      const size_t begin = block * block_rows, end = std::min(m, begin + block_rows);
       for (size_t p = panels * group / groups; p < panels * (group + 1) / groups; ++p)
         panel_rows(a, lda, begin, end, w, p, epilogue, mine, y);
     }
