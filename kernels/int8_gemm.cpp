@@ -34,8 +34,9 @@ constexpr size_t kPrefetchDistance = 2048;
 // panels (each weight byte is read once) rather than the rows.
 constexpr size_t kMaxRowsForPanelSplit = 48;
 // Activations of a row block stay in L2 (1 MB per core on the Xeons we target) while every panel
-// passes over them.
-constexpr size_t kRowBlockBytes = size_t{256} << 10;
+// passes over them; each block streams the whole weight matrix once, so blocks are as large as
+// half of L2 allows (at k = 4096, 128 rows: 745 GOP/s against 590–700 with 64).
+constexpr size_t kRowBlockBytes = size_t{512} << 10;
 
 size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
