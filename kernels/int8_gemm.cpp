@@ -1,5 +1,7 @@
 // Compiled with the AVX-512 flags of kernels/CMakeLists.txt; only the micro-kernel also uses
-// VNNI (a function target), and nothing here runs unless int8_gemm_available().
+// VNNI (a function target), and nothing here runs unless vnni_active(). No STL code is emitted
+// here out of line (nm shows no weak symbols): the linker could keep this AVX-512 copy of an
+// inline function for callers on every CPU. Packing, which needs the STL, is in int8_panels.cpp.
 #include "kernels/int8_gemm.h"
 
 #include <immintrin.h>
@@ -9,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <vector>
 
 #include "kernels/fast_activation.h"
 #include "kernels/isa.h"
@@ -23,7 +24,6 @@ using Batch = xsimd::batch<float, xsimd::avx512bw>;
 // one broadcast activation fill 29 of the 32 vector registers.
 constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kInt8PanelWidth / 16;
-constexpr size_t kQuadBytes = kInt8PanelWidth * 4;  // one group of four inputs of a panel
 // Groups of four inputs per block of k: a 16 KB slice of a panel, which stays in L1 (streaming
 // the whole panel from L2 for every micro-tile would be bound by L2 bandwidth).
 constexpr size_t kQuadsPerBlock = 64;
@@ -42,6 +42,8 @@ size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
 }
 
+// Grow-only, owned by the calling thread: each call's partial sums, one slice per team thread.
+// Cache-line aligned: a tile's sums are stored and reloaded as whole vectors.
 class PartialSums {
  public:
   ~PartialSums() { std::free(data_); }
@@ -101,10 +103,10 @@ template <size_t Rows>
       acc[r][b] =
           first ? _mm512_setzero_si512() : _mm512_loadu_si512(sums + r * kInt8PanelWidth + 16 * b);
   for (size_t q = 0; q < count; ++q) {
-    const int8_t* quad = quads + q * kQuadBytes;
+    const int8_t* quad = quads + q * kInt8QuadBytes;
     if (fetch_ahead)
 #pragma GCC unroll 4
-      for (size_t line = 0; line < kQuadBytes; line += 64)
+      for (size_t line = 0; line < kInt8QuadBytes; line += 64)
         _mm_prefetch(reinterpret_cast<const char*>(quad + kPrefetchDistance + line), _MM_HINT_T0);
     __m512i w[kColumnBlocks];
 #pragma GCC unroll 4
@@ -126,36 +128,29 @@ template <size_t Rows>
       _mm512_storeu_si512(sums + r * kInt8PanelWidth + 16 * b, acc[r][b]);
 }
 
-void accumulate_rows(size_t rows, const uint8_t* a, size_t lda, const int8_t* quads, size_t count,
-                     int32_t* sums, bool first, bool fetch_ahead) {
-  switch (rows) {
-    case 6:
-      return accumulate_tile<6>(a, lda, quads, count, sums, first, fetch_ahead);
-    case 5:
-      return accumulate_tile<5>(a, lda, quads, count, sums, first, fetch_ahead);
-    case 4:
-      return accumulate_tile<4>(a, lda, quads, count, sums, first, fetch_ahead);
-    case 3:
-      return accumulate_tile<3>(a, lda, quads, count, sums, first, fetch_ahead);
-    case 2:
-      return accumulate_tile<2>(a, lda, quads, count, sums, first, fetch_ahead);
-    case 1:
-      return accumulate_tile<1>(a, lda, quads, count, sums, first, fetch_ahead);
-  }
-}
+// accumulate_tile for 1 … kTileRows rows.
+using AccumulateTile = void (*)(const uint8_t*, size_t, const int8_t*, size_t, int32_t*, bool,
+                                bool);
+constexpr AccumulateTile kAccumulateTile[kTileRows + 1] = {nullptr,
+                                                           accumulate_tile<1>,
+                                                           accumulate_tile<2>,
+                                                           accumulate_tile<3>,
+                                                           accumulate_tile<4>,
+                                                           accumulate_tile<5>,
+                                                           accumulate_tile<6>};
 
 // Rows [begin, end) × one panel: blocks of k whose slice of the panel stays in L1 while every
 // micro-tile of the rows passes over it.
 void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Int8PanelsView& w,
                 size_t panel, const Int8GemmEpilogue& e, int32_t* partial, float* y) {
-  const int8_t* data = w.data + panel * w.k_quads * kQuadBytes;
+  const int8_t* data = w.data + panel * w.k_quads * kInt8QuadBytes;
   for (size_t q0 = 0; q0 < w.k_quads; q0 += kQuadsPerBlock) {
     const size_t count = std::min(kQuadsPerBlock, w.k_quads - q0);
     for (size_t r = begin; r < end; r += kTileRows) {
       const size_t rows = std::min(kTileRows, end - r);
       int32_t* sums = partial + (r - begin) * kInt8PanelWidth;
-      accumulate_rows(rows, a + r * lda + 4 * q0, lda, data + q0 * kQuadBytes, count, sums, q0 == 0,
-                      r == begin);
+      kAccumulateTile[rows](a + r * lda + 4 * q0, lda, data + q0 * kInt8QuadBytes, count, sums,
+                            q0 == 0, r == begin);
       // The epilogue follows each tile's last block while its sums are still in L1.
       if (q0 + count == w.k_quads)
         store_rows(sums, r, r + rows, panel * kInt8PanelWidth, w.n, e, y);
@@ -164,10 +159,6 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const In
 }
 
 }  // namespace
-
-bool int8_gemm_available() {
-  return vnni_active();
-}
 
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y) {

@@ -19,7 +19,7 @@ namespace embed::kernels {
 inline constexpr size_t kInt8PanelWidth = 64;
 inline constexpr size_t kInt8QuadBytes = kInt8PanelWidth * 4;  // four inputs of a panel
 
-// What the GEMM reads (plain data: the GEMM's translation unit instantiates no STL).
+// What the GEMM reads: plain data, so that its translation unit emits no STL code.
 struct Int8PanelsView {
   const int8_t* data;
   size_t n, k_quads;
@@ -47,12 +47,8 @@ struct Int8GemmEpilogue {
   bool accumulate;
 };
 
-// True when the CPU has AVX512_VNNI and the AVX-512 kernels are active (EMBED_FORCE_ISA below
-// avx512 turns this path off).
-bool int8_gemm_available();
-
 // a holds m rows of k u8 with row stride lda; up to 3 bytes past the last row's k-th may be read
-// (they meet zero weights). Splits the work over the OpenMP team.
+// (they meet zero weights). Splits the work over the OpenMP team. Call only where vnni_active().
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y);
 

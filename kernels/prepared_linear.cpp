@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/int8_gemm.h"
+#include "kernels/isa.h"
 #include "kernels/kernel_table.h"
 #include "kernels/onednn_matmul.h"
 #include "kernels/parallel.h"
@@ -77,7 +78,7 @@ struct PreparedLinear::Weights {
   size_t n, k;
   const float* f32 = nullptr;  // F32: the caller's matrix
   memory packed;               // BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
-  Int8Panels panels;           // INT8 with our VNNI GEMM (int8_gemm_available() at preparation)
+  Int8Panels panels;           // INT8 with our VNNI GEMM (vnni_active() at preparation)
   Type src_type = Type::f32;   // what the activations are fed to oneDNN as
   // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
   // the zero point from the accumulator, col_scales[j] are the weight scales.
@@ -128,7 +129,7 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
     for (size_t i = 0; i < k; ++i) sum += w[j * k + i];
     weights->col_offsets[j] = static_cast<float>(sum * weights->zero_point);
   }
-  if (int8_gemm_available())
+  if (vnni_active())
     weights->panels = pack_int8_panels(w, n, k);
   else
     weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k);
@@ -222,7 +223,7 @@ void set_bf16_compute_for_testing(Bf16Compute compute) {
 }
 
 int int8_activation_levels() {
-  return int8_gemm_available() || onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
+  return vnni_active() || onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
 }
 
 }  // namespace embed::kernels
