@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/attention_vnni.h"
+#include "kernels/grown_buffer.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_table.h"
 
@@ -29,8 +30,7 @@ constexpr size_t kInt8QueryTile = 64;
 // Per-thread score tile, grown to the largest tile × L seen and then reused across calls.
 float* score_scratch(size_t floats) {
   thread_local std::vector<float> scratch;
-  if (scratch.size() < floats) scratch.resize(floats);
-  return scratch.data();
+  return grown(scratch, floats);
 }
 
 // Row-major C = alpha · A · op(B). Called inside our parallel region, where oneDNN runs it on the
@@ -91,12 +91,6 @@ struct Int8Buffers {
   std::vector<float> q_scale, k_scale, k_offset, v_scale;
   std::vector<uint8_t> scratch;  // per-thread attend() memory
 };
-
-template <class T>
-T* grown(std::vector<T>& buffer, size_t count) {
-  if (buffer.size() < count) buffer.resize(count);
-  return buffer.data();
-}
 
 void int8_attention(const float* q, const float* k, const float* v, float* out,
                     const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/grown_buffer.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_table.h"
@@ -40,14 +41,6 @@ Bf16Compute default_bf16_compute(const char* forced) {
 std::atomic<Bf16Compute>& bf16_choice() {
   static std::atomic<Bf16Compute> choice{default_bf16_compute(std::getenv("EMBED_BF16_COMPUTE"))};
   return choice;
-}
-
-// Grow-only per-thread buffers: activations are converted per call, and a fresh allocation of
-// megabytes would page-fault on every call.
-template <class T>
-T* scratch(std::vector<T>& buffer, size_t count) {
-  if (buffer.size() < count) buffer.resize(count);
-  return buffer.data();
 }
 
 // The {k, n} weights held as w[n][k] ("ba") of `type` at `data`, copied into oneDNN's preferred
@@ -153,8 +146,7 @@ void PreparedLinear::apply(const float* x, size_t m, float* y,
   try {
     const memory::dims dims = matrix_dims(m, w.k);
     memory plain({dims, Type::f32, memory::format_tag::ab}, cpu_engine(), const_cast<float*>(x));
-    memory narrow({dims, Type::bf16, memory::format_tag::ab}, cpu_engine(),
-                  scratch(x_bf16, m * w.k));
+    memory narrow({dims, Type::bf16, memory::format_tag::ab}, cpu_engine(), grown(x_bf16, m * w.k));
     dnnl::stream stream(cpu_engine());
     dnnl::reorder(plain, narrow).execute(stream, plain, narrow);
     stream.wait();
@@ -171,8 +163,8 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
   const KernelTable& table = kernel_table();
   thread_local std::vector<uint8_t> q;
   thread_local std::vector<float> row_scales, sums;
-  uint8_t* qx = scratch(q, m * w.k + 3);  // int8_gemm may read 3 bytes past the last row
-  float* sx = scratch(row_scales, m);
+  uint8_t* qx = grown(q, m * w.k + 3);  // int8_gemm may read 3 bytes past the last row
+  float* sx = grown(row_scales, m);
   parallel_ranges(m, w.k, [&](size_t begin, size_t end) {
     table.quantize_rows(x + begin * w.k, end - begin, w.k, w.levels, w.zero_point, qx + begin * w.k,
                         sx + begin);
@@ -185,7 +177,7 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
     return;
   }
   // The integer sums land in y itself unless y holds a residual to add to.
-  float* acc = epilogue.accumulate ? scratch(sums, m * w.n) : y;
+  float* acc = epilogue.accumulate ? grown(sums, m * w.n) : y;
   run_matmul(Type::u8, qx, m, w.packed, acc, {});
   float* sum_into = epilogue.accumulate ? y : nullptr;
   parallel_ranges(m, w.n, [&](size_t begin, size_t end) {

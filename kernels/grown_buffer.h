@@ -1,0 +1,16 @@
+#pragma once
+// Internal to kernels/: grow-only scratch buffers. Kernels convert or quantize their inputs per
+// call, and a fresh allocation of megabytes would page-fault on every call.
+#include <cstddef>
+#include <vector>
+
+namespace embed::kernels {
+
+// buffer's storage for at least count elements; it only grows, so its pages stay mapped.
+template <class T>
+T* grown(std::vector<T>& buffer, size_t count) {
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
+}
+
+}  // namespace embed::kernels
