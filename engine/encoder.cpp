@@ -81,23 +81,13 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
                         EncoderWorkspace& ws) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
-  // Fused: Q|K|V side by side in each row ([tokens][3·hidden]); separate: three [tokens][hidden]
-  // blocks one after the other in the same buffer.
-  const bool fused = layer.qkv.fused.has_value();
+  // Q|K|V side by side in each row: [tokens][3·hidden].
   float* q = ws.qkv.data();
-  float* k = fused ? q + hidden : q + tokens * hidden;
-  float* v = fused ? q + 2 * hidden : q + 2 * tokens * hidden;
-  if (fused) {
-    layer.qkv.fused->op.apply(ws.hidden.data(), tokens, q, {.bias = layer.qkv.fused->bias});
-  } else {
-    for (size_t p = 0; p < 3; ++p)
-      layer.qkv.separate[p].op.apply(ws.hidden.data(), tokens, q + p * tokens * hidden,
-                                     {.bias = layer.qkv.separate[p].bias});
-  }
+  linear(ws.hidden, tokens, layer.qkv, ws.qkv);
   const kernels::AttentionShape shape{
       .num_heads = size_t(config_.num_attention_heads),
       .head_dim = size_t(config_.head_dim()),
-      .ld_qkv = fused ? 3 * hidden : hidden,
+      .ld_qkv = 3 * hidden,
       .ld_out = hidden,
       .scale = 1.0f / std::sqrt(static_cast<float>(config_.head_dim())),
   };
@@ -105,8 +95,8 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
   // long lengths attention is most of the time.
   const auto precision =
       weights_.int8 ? kernels::AttentionPrecision::Int8 : kernels::AttentionPrecision::F32;
-  kernels::packed_attention(q, k, v, ws.context.data(), batch.offsets.data(), batch.num_sequences(),
-                            shape, precision);
+  kernels::packed_attention(q, q + hidden, q + 2 * hidden, ws.context.data(), batch.offsets.data(),
+                            batch.num_sequences(), shape, precision);
 
   // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)).
   linear(ws.context, tokens, layer.attention_output, ws.scratch);

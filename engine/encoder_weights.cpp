@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace embed {
 
@@ -89,36 +90,23 @@ class TensorBinder {
     const TensorView& weight = view(name, {out, in});
     const float* bias = tensor(scope + ".bias", {out});
     const auto n = static_cast<size_t>(out), k = static_cast<size_t>(in);
-    if (weight.dtype == DType::I8) {
-      weights_.int8 = true;
-      auto op = kernels::PreparedLinear::int8(reinterpret_cast<const int8_t*>(weight.data),
-                                              tensor(name + kScaleSuffix, {out}), n, k);
-      MappedFile::release_pages(weight.data, weight.nbytes);  // the packed copy replaces it
-      return {std::move(op), bias};
-    }
-    if (compute_ == ComputeType::BF16) {
-      auto op = weight.dtype == DType::BF16
-                    ? kernels::PreparedLinear::bf16_bits(
-                          reinterpret_cast<const uint16_t*>(weight.data), n, k)
-                    : kernels::PreparedLinear::bf16(as_float(weight), n, k);
-      MappedFile::release_pages(weight.data, weight.nbytes);
-      return {std::move(op), bias};
-    }
-    return {kernels::PreparedLinear::f32(as_float(weight), n, k), bias};
+    LinearWeights prepared{
+        weight.dtype == DType::I8
+            ? kernels::PreparedLinear::int8(reinterpret_cast<const int8_t*>(weight.data),
+                                            tensor(name + kScaleSuffix, {out}), n, k)
+            : prepare_float(weight, n, k),
+        bias};
+    weights_.int8 = weights_.int8 || weight.dtype == DType::I8;
+    MappedFile::release_pages(weight.data, weight.nbytes);  // the packed copy replaces it
+    return prepared;
   }
 
-  // The projections `scope`.query/.key/.value: packed as one matrix for INT8 checkpoints and
-  // BF16 compute, else three F32 matrices used in place.
-  QkvWeights qkv(const std::string& scope, int hidden) {
+  // The projections `scope`.query/.key/.value packed as one [3·hidden][hidden] matrix: one GEMM
+  // over the input (and one activation quantization for INT8).
+  LinearWeights qkv(const std::string& scope, int hidden) {
     const char* parts[] = {".query", ".key", ".value"};
     const auto h = static_cast<size_t>(hidden);
     const bool int8 = view(scope + parts[0] + ".weight", {hidden, hidden}).dtype == DType::I8;
-    if (!int8 && compute_ != ComputeType::BF16) {
-      QkvWeights separate;
-      for (const char* part : parts)
-        separate.separate.push_back(linear(scope + part, hidden, hidden));
-      return separate;
-    }
     auto bias = std::make_unique<float[]>(3 * h);
     std::vector<int8_t> q(int8 ? 3 * h * h : 0);
     std::vector<float> scales(int8 ? 3 * h : 0), values(int8 ? 0 : 3 * h * h);
@@ -134,18 +122,13 @@ class TensorBinder {
         std::copy_n(reinterpret_cast<const int8_t*>(weight.data), h * h, q.data() + p * h * h);
         std::copy_n(tensor(name + ".weight" + kScaleSuffix, {hidden}), h, scales.data() + p * h);
       } else {
-        std::copy_n(as_float(weight), h * h, values.data() + p * h * h);
+        widen_into(weight, values.data() + p * h * h);
       }
-    }
-    QkvWeights fused;
-    fused.fused =
-        LinearWeights{int8 ? kernels::PreparedLinear::int8(q.data(), scales.data(), 3 * h, h)
-                           : kernels::PreparedLinear::bf16(values.data(), 3 * h, h),
-                      bias.get()};
-    for (const char* part : parts) {  // packed into the fused matrix
-      const TensorView& weight = view(scope + part + ".weight", {hidden, hidden});
       MappedFile::release_pages(weight.data, weight.nbytes);
     }
+    LinearWeights fused{int8 ? kernels::PreparedLinear::int8(q.data(), scales.data(), 3 * h, h)
+                             : prepare_float(values.data(), 3 * h, h),
+                        bias.get()};
     weights_.owned_.push_back(std::move(bias));
     return fused;
   }
@@ -164,15 +147,37 @@ class TensorBinder {
   }
 
  private:
-  const float* as_float(const TensorView& view) {
-    if (view.dtype == DType::F32) return reinterpret_cast<const float*>(view.data);
-    const auto count = static_cast<size_t>(view.numel());
-    auto widened = std::make_unique<float[]>(count);
-    if (!widen_to_float(view.data, count, view.dtype, widened.get()))
+  // Copies a float tensor of any float dtype into `out` as F32.
+  void widen_into(const TensorView& view, float* out) const {
+    if (!widen_to_float(view.data, static_cast<size_t>(view.numel()), view.dtype, out))
       throw std::runtime_error(checkpoint_.describe() + ": tensor '" + view.name + "' has dtype " +
                                std::string(dtype_name(view.dtype)) + ", expected F32, F16 or BF16");
+  }
+
+  // A tensor as F32: in place from the map, or widened once and kept.
+  const float* as_float(const TensorView& view) {
+    if (view.dtype == DType::F32) return reinterpret_cast<const float*>(view.data);
+    auto widened = std::make_unique<float[]>(static_cast<size_t>(view.numel()));
+    widen_into(view, widened.get());
     weights_.owned_.push_back(std::move(widened));
     return weights_.owned_.back().get();
+  }
+
+  // Float linear weights [n][k] packed for the compute type; BF16 checkpoints keep their bits.
+  kernels::PreparedLinear prepare_float(const float* w, size_t n, size_t k) const {
+    return compute_ == ComputeType::BF16 ? kernels::PreparedLinear::bf16(w, n, k)
+                                         : kernels::PreparedLinear::f32(w, n, k);
+  }
+  kernels::PreparedLinear prepare_float(const TensorView& weight, size_t n, size_t k) const {
+    if (compute_ == ComputeType::BF16 && weight.dtype == DType::BF16)
+      return kernels::PreparedLinear::bf16_bits(reinterpret_cast<const uint16_t*>(weight.data), n,
+                                                k);
+    if (weight.dtype == DType::F32)
+      return prepare_float(reinterpret_cast<const float*>(weight.data), n, k);
+    // Widened only for packing, then dropped: the packed copy is all that is kept.
+    std::vector<float> widened(n * k);
+    widen_into(weight, widened.data());
+    return prepare_float(widened.data(), n, k);
   }
 
   const Checkpoint& checkpoint_;

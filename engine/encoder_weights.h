@@ -1,12 +1,12 @@
 #pragma once
 // Binds the tensors of a BERT / XLM-RoBERTa checkpoint to the encoder's parameters, by the names
-// Hugging Face saves (with or without a `bert.` / `roberta.` prefix). F32 tensors are used in
-// place from the memory map; F16 / BF16 tensors are widened to F32 once, at load. Linear weights
-// are prepared for the chosen arithmetic: F32 in place, BF16 packed once, or INT8 (tensors of an
-// `embed quantize` folder: I8 `<name>` with F32 `<name>_scale`) packed once.
+// Hugging Face saves (with or without a `bert.` / `roberta.` prefix). Embeddings, LayerNorms and
+// biases are used in place from the memory map (F16 / BF16 ones widened to F32 once, at load).
+// Linear weights are packed once for the chosen arithmetic (FP32, BF16, or INT8 from the tensors
+// of an `embed quantize` folder: I8 `<name>` with F32 `<name>_scale`), and their mapped pages are
+// then released: the packed copy is the only one kept.
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "engine/compute_type.h"
@@ -37,16 +37,8 @@ struct EmbeddingTable {
   void copy_row(size_t row, float* out) const;
 };
 
-// The Q, K and V projections: one [3·hidden][hidden] matrix when the weights are packed anyway
-// (INT8, BF16) — one pass over the input, one activation quantization — else three F32 matrices
-// used in place (query, key, value).
-struct QkvWeights {
-  std::optional<LinearWeights> fused;
-  std::vector<LinearWeights> separate;
-};
-
 struct EncoderLayerWeights {
-  QkvWeights qkv;
+  LinearWeights qkv;  // query, key and value as one [3·hidden][hidden] matrix
   LinearWeights attention_output;
   LayerNormWeights attention_norm;
   LinearWeights intermediate, output;

@@ -69,10 +69,9 @@ struct PreparedLinear::Weights {
   Weights(WeightFormat format, size_t n, size_t k) : format(format), n(n), k(k) {}
   WeightFormat format;
   size_t n, k;
-  const float* f32 = nullptr;  // F32: the caller's matrix
-  memory packed;               // BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
-  Int8Panels panels;           // INT8 with our VNNI GEMM (vnni_active() at preparation)
-  Type src_type = Type::f32;   // what the activations are fed to oneDNN as
+  memory packed;      // F32, BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
+  Int8Panels panels;  // INT8 with our VNNI GEMM (vnni_active() at preparation)
+  Type src_type = Type::f32;  // what the activations are fed to oneDNN as
   // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
   // the zero point from the accumulator, col_scales[j] are the weight scales.
   int levels = 0, zero_point = 0;
@@ -84,7 +83,7 @@ PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
 
 PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
-  weights->f32 = w;
+  weights->packed = pack_weights(w, Type::f32, Type::f32, Type::f32, n, k);
   return PreparedLinear(std::move(weights));
 }
 
@@ -133,14 +132,7 @@ void PreparedLinear::apply(const float* x, size_t m, float* y,
                            const LinearEpilogue& epilogue) const {
   const Weights& w = *weights_;
   if (m == 0 || w.n == 0) return;
-  switch (w.format) {
-    case WeightFormat::F32:
-      return linear(x, m, w.k, w.f32, w.n, y, epilogue);
-    case WeightFormat::BF16:
-      break;
-    case WeightFormat::Int8:
-      return apply_int8(x, m, y, epilogue);
-  }
+  if (w.format == WeightFormat::Int8) return apply_int8(x, m, y, epilogue);
   if (w.src_type == Type::f32) return run_matmul(Type::f32, x, m, w.packed, y, epilogue);
   thread_local std::vector<uint16_t> x_bf16;
   try {
@@ -201,7 +193,6 @@ size_t PreparedLinear::in_features() const {
 
 size_t PreparedLinear::packed_bytes() const {
   const Weights& w = *weights_;
-  if (w.format == WeightFormat::F32) return 0;
   return (w.panels.data ? w.panels.bytes() : w.packed.get_desc().get_size()) +
          (w.col_offsets.size() + w.col_scales.size()) * sizeof(float);
 }

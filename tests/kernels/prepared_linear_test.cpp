@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -77,15 +78,47 @@ std::string describe(const Shape& s, const Epilogue& e) {
          " bias=" + std::to_string(e.bias) + " accumulate=" + std::to_string(e.accumulate);
 }
 
-TEST(PreparedLinear, F32IsBitIdenticalToLinear) {
+// Σ |x[i][c] · w[j][c]| (+ |bias[j]|): the scale of the rounding error in output (i, j).
+double magnitude(const Problem& p, const Epilogue& e, size_t i, size_t j) {
+  const Shape& s = p.shape;
+  double sum = e.bias ? std::abs(p.bias[j]) : 0.0;
+  for (size_t c = 0; c < s.k; ++c) sum += std::abs(double(p.x[i * s.k + c]) * p.w[j * s.k + c]);
+  return sum;
+}
+
+// The packed layout changes only the order of the f32 additions.
+TEST(PreparedLinear, F32MatchesLinear) {
   for (const Shape& s : kShapes) {
     const Problem p(s);
     const PreparedLinear layer = PreparedLinear::f32(p.w.data(), s.n, s.k);
     EXPECT_EQ(layer.format(), WeightFormat::F32);
-    EXPECT_EQ(layer.packed_bytes(), 0u);
-    for (const Epilogue& e : all_epilogues())
-      ASSERT_EQ(p.run(layer, e), p.run_f32(e)) << describe(s, e);
+    EXPECT_GE(layer.packed_bytes(), 4 * s.n * s.k);
+    for (const Epilogue& e : all_epilogues()) {
+      SCOPED_TRACE(describe(s, e));
+      const std::vector<float> y = p.run(layer, e), f32 = p.run_f32(e);
+      for (size_t i = 0; i < s.m; ++i)
+        for (size_t j = 0; j < s.n; ++j)
+          ASSERT_NEAR(y[i * s.n + j], f32[i * s.n + j], 1e-5 * magnitude(p, e, i, j) + 1e-6)
+              << i << "," << j;
+    }
   }
+}
+
+// Every format copies the weights: the caller's matrix may go away after preparing.
+TEST(PreparedLinear, WeightsMayBeReleasedAfterPreparing) {
+  const Shape s = kShapes[5];
+  const Problem p(s);
+  const Epilogue e = {Activation::GeluErf, true, false};
+  std::vector<float> w = p.w;
+  std::vector<int8_t> w_q = p.w_q;
+  const PreparedLinear layers[] = {PreparedLinear::f32(w.data(), s.n, s.k),
+                                   PreparedLinear::bf16(w.data(), s.n, s.k),
+                                   PreparedLinear::int8(w_q.data(), p.w_scales.data(), s.n, s.k)};
+  std::vector<std::vector<float>> before;
+  for (const PreparedLinear& layer : layers) before.push_back(p.run(layer, e));
+  std::fill(w.begin(), w.end(), 0.0f);
+  std::fill(w_q.begin(), w_q.end(), int8_t{0});
+  for (size_t f = 0; f < std::size(layers); ++f) EXPECT_EQ(p.run(layers[f], e), before[f]) << f;
 }
 
 // INT8 against double arithmetic on exactly what the INT8 path multiplies: the dequantized
@@ -184,12 +217,9 @@ TEST_P(Bf16Test, IsCloseToF32) {
       const std::vector<float> y = p.run(*layer, e), f32 = p.run_f32(e);
       // Each product carries at most two bf16 roundings (2⁻⁹ relative each) of its factors.
       for (size_t i = 0; i < s.m; ++i)
-        for (size_t j = 0; j < s.n; ++j) {
-          double magnitude = e.bias ? std::abs(p.bias[j]) : 0.0;
-          for (size_t c = 0; c < s.k; ++c)
-            magnitude += std::abs(double(p.x[i * s.k + c]) * p.w[j * s.k + c]);
-          ASSERT_NEAR(y[i * s.n + j], f32[i * s.n + j], 2.5e-3 * magnitude + 1e-5) << i << "," << j;
-        }
+        for (size_t j = 0; j < s.n; ++j)
+          ASSERT_NEAR(y[i * s.n + j], f32[i * s.n + j], 2.5e-3 * magnitude(p, e, i, j) + 1e-5)
+              << i << "," << j;
       if (s.n >= 33 && e.activation != Activation::Relu)
         expect_rows_close(y, f32, s.m, s.n, 0.9999);
     }
