@@ -121,6 +121,14 @@ TEST_P(AttentionTest, OddHeadDimension) {
   expect_matches_reference(Problem({7, 65, 1}, 2, 33));
 }
 
+// Head dimension 32 (MiniLM, bge-small) runs 12-row tiles on AVX-512; 1100 tokens take several
+// query tiles and blocks of values, and scores spread over ±20 test the max subtraction.
+TEST_P(AttentionTest, LongSequenceWithHeadDimension32) {
+  Problem p({1100, 3}, 2, 32);
+  p.shape.scale = 1.0f;
+  expect_matches_reference(p);
+}
+
 TEST_P(AttentionTest, Int8SequencesOfDifferentLengthsMatchReference) {
   // 300 tokens: several query tiles and key blocks, and padding at the end of each.
   expect_int8_matches_reference(Problem({1, 5, 70, 300}, 3, 64), 0.006, 0.0015);

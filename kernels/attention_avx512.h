@@ -1,0 +1,40 @@
+#pragma once
+// Internal to kernels/: the AVX-512 pieces of F32 attention (attention.cpp drives them).
+// attention_avx512.cpp is compiled with the AVX-512 flags, so call these only when the active ISA
+// is AVX-512. They replace two sgemm calls per tile, whose packing of operands this small costs
+// as much as the products (kernels_bench BM_Attention): keys are transposed once per sequence and
+// head, queries, probabilities and values are read where they are.
+#include <cstddef>
+
+namespace embed::kernels::avx512 {
+
+// Keys per panel of transposed keys.
+inline constexpr size_t kKeyPanel = 64;
+
+// Whether these kernels cover a head dimension: whole 16-lane vectors, at most 64 lanes.
+bool supports_head_dim(size_t head_dim);
+
+// Floats pack_keys writes for a sequence of len keys.
+size_t packed_keys_floats(size_t len, size_t head_dim);
+
+// Transposes the len keys (rows of k at stride ld, head_dim each) into panels of kKeyPanel keys:
+// panel p holds [head_dim][kKeyPanel], zero past the last key.
+void pack_keys(const float* k, size_t ld, size_t len, size_t head_dim, float* panels);
+
+// s[r][j] = scale · q_r · k_j for `rows` queries (stride ld) and the len packed keys; s has row
+// stride lds ≥ len. row_max[r] = max_j s[r][j].
+void scores(const float* q, size_t ld, size_t rows, const float* panels, size_t len,
+            size_t head_dim, float scale, float* s, size_t lds, float* row_max);
+
+// s[r][j] = e^(s[r][j] − row_max[r]) for j < len, and row_sum[r] = Σ_j s[r][j]: softmax without
+// its division, which weighted_values applies to the head_dim outputs instead of the len inputs.
+// exp has a relative error of ~2e-7.
+void exponentiate_rows(float* s, size_t lds, size_t rows, size_t len, const float* row_max,
+                       float* row_sum);
+
+// out[r][0, head_dim) = row_scale[r] · Σ_j p[r][j] · v_j over len values (rows of v at stride
+// ld); p has row stride lds, out row stride ld_out.
+void weighted_values(const float* p, size_t lds, size_t rows, const float* v, size_t ld, size_t len,
+                     size_t head_dim, const float* row_scale, float* out, size_t ld_out);
+
+}  // namespace embed::kernels::avx512
