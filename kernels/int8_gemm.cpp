@@ -67,19 +67,19 @@ class PartialSums {
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, float* y) {
   const size_t blocks = std::min(kColumnBlocks, (n - col0 + 15) / 16);
-  for (size_t r = begin; r < end; ++r) {
-    const Batch row_scale(e.row_scales[r]);
-    const int32_t* row_sums = sums + (r - begin) * kInt8PanelWidth;
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t j = col0 + 16 * b;
-      const __mmask16 mask = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
-      const __m512 offsets = _mm512_maskz_loadu_ps(mask, e.col_offsets + j);
-      const Batch scales = _mm512_maskz_loadu_ps(mask, e.col_scales + j);
-      const Batch bias = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + j) : _mm512_setzero_ps();
-      const __m512i ints = _mm512_loadu_si512(row_sums + 16 * b);
+  // Column-outer: each block's offsets, scales and bias are loaded once for all the rows.
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t j = col0 + 16 * b;
+    const __mmask16 mask = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+    const __m512 offsets = _mm512_maskz_loadu_ps(mask, e.col_offsets + j);
+    const Batch scales = _mm512_maskz_loadu_ps(mask, e.col_scales + j);
+    const Batch bias = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + j) : _mm512_setzero_ps();
+    for (size_t r = begin; r < end; ++r) {
+      const __m512i ints = _mm512_loadu_si512(sums + (r - begin) * kInt8PanelWidth + 16 * b);
       const Batch shifted = _mm512_sub_ps(_mm512_cvtepi32_ps(ints), offsets);
       float* out = y + r * n + j;
-      Batch v = fast_activation(e.activation, xsimd::fma(shifted, row_scale * scales, bias));
+      Batch v =
+          fast_activation(e.activation, xsimd::fma(shifted, Batch(e.row_scales[r]) * scales, bias));
       if (e.accumulate) v += Batch(_mm512_maskz_loadu_ps(mask, out));
       _mm512_mask_storeu_ps(out, mask, v);
     }

@@ -191,6 +191,20 @@ void add_bias_rows(float* y, const float* bias, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r) add(y + r * cols, bias, cols);
 }
 
+// The low byte of each of `lanes` int32 lanes, each in [0, 255]. AVX-512 narrows in one
+// instruction (quantizing 512 rows of 4096 ran 1.4x slower through a buffer and byte stores).
+template <class Ints>
+inline void store_low_bytes(uint8_t* out, size_t lanes, const Ints& v) {
+#if defined(EMBED_KERNEL_ISA_avx512)
+  const __mmask16 mask = lanes == kWidth ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1);
+  _mm_mask_storeu_epi8(out, mask, _mm512_cvtepi32_epi8(v));
+#else
+  alignas(Arch::alignment()) int32_t buf[kWidth];
+  v.store_aligned(buf);
+  for (size_t j = 0; j < lanes; ++j) out[j] = static_cast<uint8_t>(buf[j]);
+#endif
+}
+
 void quantize_rows(const float* x, size_t rows, size_t cols, int levels, int zero_point, uint8_t* q,
                    float* scales) {
   using Ints = xsimd::batch<int32_t, Arch>;
@@ -211,9 +225,7 @@ void quantize_rows(const float* x, size_t rows, size_t cols, int levels, int zer
     const Ints zp(zero_point);
     for_batches(cols, [&](size_t i, size_t lanes) {
       const Batch v = xsimd::min(xsimd::max(load(row + i, lanes) * inv, lo), hi);
-      alignas(Arch::alignment()) int32_t buf[kWidth];
-      (xsimd::nearbyint_as_int(v) + zp).store_aligned(buf);
-      for (size_t j = 0; j < lanes; ++j) out[i + j] = static_cast<uint8_t>(buf[j]);
+      store_low_bytes(out + i, lanes, xsimd::nearbyint_as_int(v) + zp);
     });
   }
 }
