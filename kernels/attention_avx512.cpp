@@ -1,4 +1,4 @@
-// Compiled with the AVX-512 flags of kernels/CMakeLists.txt. Like int8_gemm.cpp it emits no STL
+// Compiled with the AVX-512 flags of kernels/CMakeLists.txt. Like panel_gemm.cpp it emits no STL
 // code out of line (nm shows no weak symbols), so that the linker cannot pick an AVX-512 copy of
 // an inline function for callers on other CPUs.
 #include "kernels/attention_avx512.h"

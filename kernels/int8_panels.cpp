@@ -1,13 +1,13 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/int8_gemm.h"
+#include "kernels/panel_gemm.h"
 #include "kernels/weight_memory.h"
 
 namespace embed::kernels {
 
 size_t Int8Panels::bytes() const {
-  return (n + kInt8PanelWidth - 1) / kInt8PanelWidth * k_quads * kInt8QuadBytes;
+  return (n + kPanelWidth - 1) / kPanelWidth * k_quads * kPanelStepBytes;
 }
 
 Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
@@ -19,11 +19,11 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
   int8_t* data = reinterpret_cast<int8_t*>(memory.get());
   packed.data = std::shared_ptr<int8_t[]>(memory, data);
   // Written in order; the reads walk 64 weight rows at once, which stay in cache.
-  for (size_t j0 = 0; j0 < n; j0 += kInt8PanelWidth) {
-    int8_t* panel = data + j0 / kInt8PanelWidth * packed.k_quads * kInt8QuadBytes;
-    const size_t cols = std::min(kInt8PanelWidth, n - j0);
+  for (size_t j0 = 0; j0 < n; j0 += kPanelWidth) {
+    int8_t* panel = data + j0 / kPanelWidth * packed.k_quads * kPanelStepBytes;
+    const size_t cols = std::min(kPanelWidth, n - j0);
     for (size_t q = 0; q < packed.k_quads; ++q) {
-      int8_t* quad = panel + q * kInt8QuadBytes;
+      int8_t* quad = panel + q * kPanelStepBytes;
       const int8_t* from = w + j0 * k + 4 * q;
       if (4 * q + 4 <= k) {  // a fixed-size copy compiles to one 32-bit move
         for (size_t c = 0; c < cols; ++c) std::memcpy(quad + 4 * c, from + c * k, 4);

@@ -57,6 +57,10 @@ TEST_P(EncoderConformance, PooledStateOfEveryInput) {
   }
 }
 
+// Batched and alone, a text's states differ only by float rounding: passes of up to 48 tokens
+// run our few-row GEMM, longer ones oneDNN's, and the two sum in different orders (~1e-6 apart).
+constexpr double kBatchingTolerance = 4e-6;
+
 // The fixture's right-padded batch, unpadded by its attention mask and encoded in one call,
 // gives each text the result it gets alone.
 TEST_P(EncoderConformance, PaddedBatchMatchesSingles) {
@@ -77,7 +81,7 @@ TEST_P(EncoderConformance, PaddedBatchMatchesSingles) {
     for (size_t j = 0; j < alone[0].tokens.values.size(); ++j)
       worst = std::max<double>(worst,
                                std::abs(alone[0].tokens.values[j] - batched[i].tokens.values[j]));
-    EXPECT_LE(worst, 1e-6) << "input " << i;
+    EXPECT_LE(worst, kBatchingTolerance) << "input " << i;
     if (expected_["outputs"][i].contains("last_hidden_state")) {
       EXPECT_LE(test::max_abs_diff(batched[i].tokens.values.data(),
                                    expected_["outputs"][i]["last_hidden_state"]),
@@ -93,7 +97,8 @@ TEST_P(EncoderConformance, TokenBudgetDoesNotChangeResults) {
   for (size_t i = 0; i < inputs_.size(); ++i) {
     ASSERT_EQ(whole[i].tokens.values.size(), split[i].tokens.values.size());
     for (size_t j = 0; j < whole[i].tokens.values.size(); ++j)
-      ASSERT_NEAR(whole[i].tokens.values[j], split[i].tokens.values[j], 1e-6) << "input " << i;
+      ASSERT_NEAR(whole[i].tokens.values[j], split[i].tokens.values[j], kBatchingTolerance)
+          << "input " << i;
   }
 }
 

@@ -23,8 +23,8 @@ using test::reference_activation;
 struct Shape {
   size_t m, k, n;
 };
-const Shape kShapes[] = {{1, 1, 1},    {1, 7, 33},     {7, 33, 1},    {33, 384, 7},
-                         {16, 64, 48}, {70, 1024, 96}, {5, 100, 1031}};
+const Shape kShapes[] = {{1, 1, 1},    {1, 7, 33},     {7, 33, 1},     {33, 384, 7},
+                         {16, 64, 48}, {70, 1024, 96}, {5, 100, 1031}, {17, 256, 200}};
 
 struct Epilogue {
   Activation activation;

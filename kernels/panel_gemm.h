@@ -1,0 +1,73 @@
+#pragma once
+// Internal to kernels/: our GEMMs over weights packed in panels of kPanelWidth output channels,
+// for CPUs with AVX512_VNNI (call only where vnni_active()).
+//
+// INT8, behind PreparedLinear's INT8 format: u8·s8 with int32 accumulation. oneDNN 2.6 reaches
+// ~60% of the VNNI peak at BGE-M3 shapes and ~16 GB/s of weight streaming for short queries, and
+// cannot express the per-row × per-column dequantization as a post-op, so the epilogue costs it a
+// second pass over the output. Here the epilogue runs on each tile while it is still in
+// registers. Within a panel, four consecutive inputs of one channel share a 32-bit lane (the
+// operand layout of vpdpbusd), and the panel's channels follow each other for every four inputs.
+//
+// F32, for PreparedLinear's FP32 format at a few rows: oneDNN's own packed layout for f32 matmul
+// weights (BA16a64b) is already such panels, with one input per lane, so the same packed copy
+// serves oneDNN for many rows and this GEMM for few. Streaming the weights with prefetches spread
+// over the tiles, it reads them faster than oneDNN's kernel at up to 48 rows.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "kernels/activation.h"
+#include "kernels/gemm.h"
+
+namespace embed::kernels {
+
+inline constexpr size_t kPanelWidth = 64;
+inline constexpr size_t kPanelStepBytes = kPanelWidth * 4;  // one step of k: 4 bytes per channel
+
+// What the GEMM reads: plain data, so that its translation unit emits no STL code.
+struct Int8PanelsView {
+  const int8_t* data;
+  size_t n, k_quads;
+};
+
+struct Int8Panels {
+  size_t n = 0, k = 0;
+  size_t k_quads = 0;  // ⌈k / 4⌉; the padding inputs have zero weights
+  std::shared_ptr<int8_t[]> data;
+  size_t bytes() const;
+  Int8PanelsView view() const { return {data.get(), n, k_quads}; }
+};
+
+// w is [n][k] row-major.
+Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k);
+
+// y[i][j] = act((acc[i][j] − col_offsets[j]) · row_scales[i] · col_scales[j] + bias[j])
+// (+ y[i][j] when accumulate), acc[i][j] = Σ_c a[i·lda + c] · w[j][c].
+struct Int8GemmEpilogue {
+  const float* row_scales;
+  const float* col_offsets;
+  const float* col_scales;
+  const float* bias;  // may be null
+  Activation activation;
+  bool accumulate;
+};
+
+// a holds m rows of k u8 with row stride lda; up to 3 bytes past the last row's k-th may be read
+// (they meet zero weights). Splits the work over the OpenMP team.
+void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
+               const Int8GemmEpilogue& epilogue, float* y);
+
+// f32 weights {k, n} in panels: element (i, j) at data[(j / kPanelWidth) · k · kPanelWidth +
+// i · kPanelWidth + j % kPanelWidth], channels past n zero.
+struct F32PanelsView {
+  const float* data;
+  size_t n, k;
+};
+
+// y[m][n] = act(a · W + bias) (+ y), a holding m rows of k floats with row stride lda. Splits the
+// work over the OpenMP team.
+void f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,
+                    const LinearEpilogue& epilogue, float* y);
+
+}  // namespace embed::kernels
