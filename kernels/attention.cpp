@@ -21,8 +21,9 @@
 namespace embed::kernels {
 namespace {
 
-// Query rows per tile. Larger tiles amortise the GEMM's packing of K and V over more rows (256
-// measured ~1.4x faster than 64 at L = 2048); memory stays 256 × L floats per thread (2 MB at 2k).
+// Query rows per tile of the sgemm path (and the most our AVX-512 path takes). Larger tiles
+// amortise the GEMM's packing of K and V over more rows (256 measured ~1.4x faster than 64 at
+// L = 2048); memory stays 256 × L floats per thread (2 MB at 2k).
 constexpr size_t kQueryTile = 256;
 
 // Query rows per work item of the INT8 path: enough to reuse each block of packed keys and values

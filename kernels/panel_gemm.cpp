@@ -17,7 +17,6 @@
 #include <new>
 
 #include "kernels/fast_activation.h"
-#include "kernels/isa.h"
 
 namespace embed::kernels {
 namespace {
