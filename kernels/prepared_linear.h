@@ -7,9 +7,10 @@
 // 512-4096 rows (measured alternating in one process), since the plain layout is re-packed on
 // every call.
 //
-// Paths: F32 is oneDNN matmul with the epilogue as post-ops. BF16 converts the activations to
-// bf16 per call, likewise. INT8 quantizes each activation row symmetrically (an xsimd kernel) and
-// offsets it to u8 (zero point); with AVX512_VNNI our GEMM (int8_gemm.h) multiplies u8·s8 into
+// Paths: F32 is oneDNN matmul with the epilogue as post-ops, or, at up to 48 rows with
+// AVX512_VNNI, our panel GEMM (panel_gemm.h) on the same packed copy. BF16 converts the
+// activations to bf16 per call, then oneDNN. INT8 quantizes each activation row symmetrically (an
+// xsimd kernel) and offsets it to u8 (zero point); with AVX512_VNNI our GEMM multiplies u8·s8 into
 // int32 and applies the dequantization and epilogue per tile, elsewhere oneDNN multiplies and one
 // xsimd pass follows. oneDNN picks its ISA at run time; ONEDNN_MAX_CPU_ISA=AVX2 forces its AVX2
 // kernels (EMBED_FORCE_ISA=avx2 does the same for ours).
