@@ -262,23 +262,26 @@ TEST(PreparedLinear, Int8RowsAreIndependentOfBatchSize) {
   }
 }
 
+// 16 rows take our panel GEMMs (F32 and INT8 with VNNI), 64 rows oneDNN's matmul for F32.
 TEST(PreparedLinear, ConcurrentCallsFromSeveralThreadsAgree) {
-  const Shape s = {64, 256, 128};
-  const Problem p(s);
-  std::vector<PreparedLinear> layers = {
-      PreparedLinear::f32(p.w.data(), s.n, s.k), PreparedLinear::bf16(p.w.data(), s.n, s.k),
-      PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k)};
-  const Epilogue e = {Activation::GeluErf, true, true};
-  for (const PreparedLinear& layer : layers) {
-    const std::vector<float> expected = p.run(layer, e);
-    std::vector<std::vector<float>> results(4);
-    std::vector<std::thread> threads;
-    for (auto& y : results)
-      threads.emplace_back([&] {
-        for (int rep = 0; rep < 10; ++rep) y = p.run(layer, e);
-      });
-    for (auto& t : threads) t.join();
-    for (const auto& y : results) EXPECT_EQ(y, expected);
+  for (const Shape& s : {Shape{16, 256, 128}, Shape{64, 256, 128}}) {
+    const Problem p(s);
+    std::vector<PreparedLinear> layers = {
+        PreparedLinear::f32(p.w.data(), s.n, s.k), PreparedLinear::bf16(p.w.data(), s.n, s.k),
+        PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k)};
+    const Epilogue e = {Activation::GeluErf, true, true};
+    for (const PreparedLinear& layer : layers) {
+      SCOPED_TRACE(describe(s, e));
+      const std::vector<float> expected = p.run(layer, e);
+      std::vector<std::vector<float>> results(4);
+      std::vector<std::thread> threads;
+      for (auto& y : results)
+        threads.emplace_back([&] {
+          for (int rep = 0; rep < 10; ++rep) y = p.run(layer, e);
+        });
+      for (auto& t : threads) t.join();
+      for (const auto& y : results) EXPECT_EQ(y, expected);
+    }
   }
 }
 
