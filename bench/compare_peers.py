@@ -119,21 +119,31 @@ def main():
         for _ in range(args.rounds):
             for name, (command, env) in engines.items():
                 result = run_json(command(batch, length, iters), env)
+                medians[name].append(result[0] if result else None)  # None keeps rounds aligned
                 if result:
-                    medians[name].append(result[0])
                     rss[name] = max(rss.get(name, 0), result[1] or 0)
         print(f"\ncase {batch}x{length}, {args.threads} threads, {args.rounds} alternating rounds")
-        summary = {n: statistics.median(m) for n, m in medians.items() if m}
+        summary = {n: statistics.median([t for t in m if t is not None])
+                   for n, m in medians.items() if any(t is not None for t in m)}
         for name, ms in summary.items():
             print(f"  {name:11s} {ms:10.1f} ms  {1000 * batch * length / ms:9.0f} tok/s"
                   f"  peak RSS {rss.get(name, 0):7.0f} MB")
         for ours in ("embed-fp32", "embed-bf16", "embed-int8"):
             if ours not in summary:
                 continue
-            ratios = [f"{peer} {summary[peer] / summary[ours]:.2f}x" for peer in summary
-                      if not peer.startswith("embed")]
+            ratios = [f"{peer} {summary[peer] / summary[ours]:.2f}x{round_range(medians, ours, peer)}"
+                      for peer in summary if not peer.startswith("embed")]
             if ratios:
                 print(f"  speed-up of {ours} over: " + ", ".join(ratios))
+
+
+def round_range(medians, ours, peer):
+    """The lowest and highest speed-up within single rounds, where the two ran back to back: on a
+    shared machine these vary less than medians taken across rounds."""
+    per_round = [p / o for o, p in zip(medians[ours], medians[peer]) if o and p]
+    if len(per_round) < 2:
+        return ""
+    return f" (rounds {min(per_round):.2f}-{max(per_round):.2f}x)"
 
 
 if __name__ == "__main__":
