@@ -30,15 +30,9 @@ constexpr size_t kQueryTile = 256;
 // many times from L1, small enough that one sequence yields work for every thread.
 constexpr size_t kInt8QueryTile = 64;
 
-// Per-thread score tile, grown to the largest tile × L seen and then reused across calls.
-float* score_scratch(size_t floats) {
-  thread_local std::vector<float> scratch;
-  return grown(scratch, floats);
-}
-
-// Per-thread copies of one sequence and head's transposed keys, values and a tile of queries
-// (AVX-512 path).
-float* head_scratch(size_t floats) {
+// Per-thread working memory of one sequence and head (a score tile; on the AVX-512 path also
+// copies of its keys, values and queries), grown to the largest seen and reused across calls.
+float* thread_scratch(size_t floats) {
   thread_local std::vector<float> scratch;
   return grown(scratch, floats);
 }
@@ -66,21 +60,21 @@ void attend_head_avx512(const float* qs, const float* ks, const float* vs, size_
   // Contiguous copies: rows at the fused QKV stride would make every row a new page, which the
   // hardware prefetchers do not cross (measured 1.5x slower).
   const size_t key_floats = avx512::packed_keys_floats(len, d);
-  float* keys = head_scratch(key_floats + (len + tile) * d + 2 * tile);
+  float* keys =
+      thread_scratch(key_floats + (len + tile) * d + 2 * tile + std::min(len, tile) * len);
   float* values = keys + key_floats;
   float* queries = values + len * d;
   float* row_max = queries + tile * d;
-  float* row_scale = row_max + tile;
-  float* scores = score_scratch(std::min(len, tile) * len);
+  float* inverse_sums = row_max + tile;
+  float* scores = inverse_sums + tile;
   avx512::pack_keys(ks, ld, len, d, keys);
   copy_rows(vs, ld, len, d, values);
   for (size_t row = 0; row < len; row += tile) {
     const size_t rows = std::min(tile, len - row);
     copy_rows(qs + row * ld, ld, rows, d, queries);
     avx512::scores(queries, d, rows, keys, len, d, scale, scores, len, row_max);
-    avx512::exponentiate_rows(scores, len, rows, len, row_max, row_scale);
-    for (size_t r = 0; r < rows; ++r) row_scale[r] = 1.0f / row_scale[r];
-    avx512::weighted_values(scores, len, rows, values, d, len, d, row_scale, os + row * ld_out,
+    avx512::exponentiate_rows(scores, len, rows, len, row_max, inverse_sums);
+    avx512::weighted_values(scores, len, rows, values, d, len, d, inverse_sums, os + row * ld_out,
                             ld_out);
   }
 }
@@ -89,7 +83,7 @@ void attend_head_avx512(const float* qs, const float* ks, const float* vs, size_
 bool attend_head_sgemm(const float* qs, const float* ks, const float* vs, size_t ld, size_t len,
                        size_t d, float scale, float* os, size_t ld_out) {
   const KernelTable& table = kernel_table();
-  float* scores = score_scratch(std::min(len, kQueryTile) * len);
+  float* scores = thread_scratch(std::min(len, kQueryTile) * len);
   for (size_t row = 0; row < len; row += kQueryTile) {
     const size_t rows = std::min(kQueryTile, len - row);
     if (!sgemm('T', rows, len, d, scale, qs + row * ld, ld, ks, ld, scores, len)) return false;

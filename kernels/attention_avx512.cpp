@@ -114,7 +114,7 @@ void scores(const float* q, size_t ld, size_t rows, const float* panels, size_t 
 }
 
 void exponentiate_rows(float* s, size_t lds, size_t rows, size_t len, const float* row_max,
-                       float* row_sum) {
+                       float* inverse_sums) {
   using Batch = xsimd::batch<float, xsimd::avx512bw>;
   for (size_t r = 0; r < rows; ++r) {
     float* row = s + r * lds;
@@ -126,7 +126,7 @@ void exponentiate_rows(float* s, size_t lds, size_t rows, size_t len, const floa
       _mm512_mask_storeu_ps(row + j, mask, e);
       sum += Batch(_mm512_maskz_mov_ps(mask, e));
     }
-    row_sum[r] = _mm512_reduce_add_ps(sum);
+    inverse_sums[r] = 1.0f / _mm512_reduce_add_ps(sum);
   }
 }
 

@@ -26,11 +26,11 @@ void pack_keys(const float* k, size_t ld, size_t len, size_t head_dim, float* pa
 void scores(const float* q, size_t ld, size_t rows, const float* panels, size_t len,
             size_t head_dim, float scale, float* s, size_t lds, float* row_max);
 
-// s[r][j] = e^(s[r][j] − row_max[r]) for j < len, and row_sum[r] = Σ_j s[r][j]: softmax without
-// its division, which weighted_values applies to the head_dim outputs instead of the len inputs.
-// exp has a relative error of ~2e-7.
+// s[r][j] = e^(s[r][j] − row_max[r]) for j < len, and inverse_sums[r] = 1 / Σ_j s[r][j]: softmax
+// without its division, which weighted_values applies to the head_dim outputs instead of the len
+// inputs. exp has a relative error of ~2e-7.
 void exponentiate_rows(float* s, size_t lds, size_t rows, size_t len, const float* row_max,
-                       float* row_sum);
+                       float* inverse_sums);
 
 // out[r][0, head_dim) = row_scale[r] · Σ_j p[r][j] · v_j over len values (rows of v at stride
 // ld); p has row stride lds, out row stride ld_out.
