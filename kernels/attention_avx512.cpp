@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "kernels/fast_activation.h"
+#include "kernels/lanes_mask.h"
 
 namespace embed::kernels::avx512 {
 namespace {
@@ -43,12 +44,7 @@ void tile(const float* a, size_t lda, const float* b, size_t ldb, size_t depth, 
   }
   __mmask16 masks[Vecs];
 #pragma GCC unroll 4
-  for (size_t v = 0; v < Vecs; ++v) {
-    const size_t first = 16 * v;
-    masks[v] = valid <= first        ? __mmask16(0)
-               : valid - first >= 16 ? __mmask16(0xffff)
-                                     : __mmask16((1u << (valid - first)) - 1);
-  }
+  for (size_t v = 0; v < Vecs; ++v) masks[v] = valid > 16 * v ? lanes_mask(valid - 16 * v) : 0;
 #pragma GCC unroll 12
   for (size_t r = 0; r < Rows; ++r) {
     const __m512 factor = _mm512_set1_ps(factors[r * factor_step]);
@@ -121,7 +117,7 @@ void exponentiate_rows(float* s, size_t lds, size_t rows, size_t len, const floa
     const Batch largest(row_max[r]);
     Batch sum(0.0f);
     for (size_t j = 0; j < len; j += 16) {
-      const __mmask16 mask = len - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (len - j)) - 1);
+      const __mmask16 mask = lanes_mask(len - j);
       const Batch e = fast_exp_nonpositive(Batch(_mm512_maskz_loadu_ps(mask, row + j)) - largest);
       _mm512_mask_storeu_ps(row + j, mask, e);
       sum += Batch(_mm512_maskz_mov_ps(mask, e));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernels/kernel_table.h"
+#include "kernels/lanes_mask.h"
 
 namespace embed::kernels::vnni {
 namespace {
@@ -21,10 +22,6 @@ size_t round_up(size_t n, size_t to) {
 
 size_t min_size(size_t a, size_t b) {
   return a < b ? a : b;
-}
-
-__mmask16 lanes_mask(size_t n) {
-  return n >= kLanes ? __mmask16(0xffff) : __mmask16((1u << n) - 1);
 }
 
 // dot_rows' assembly for row i, whose accumulators are zmm r0..r3 (the first kVectors used):

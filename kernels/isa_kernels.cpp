@@ -12,6 +12,7 @@
 
 #include "kernels/fast_activation.h"
 #include "kernels/kernel_table.h"
+#include "kernels/lanes_mask.h"
 
 #if defined(EMBED_KERNEL_ISA_generic)
 #define EMBED_ISA_ARCH xsimd::sse2
@@ -196,8 +197,7 @@ void add_bias_rows(float* y, const float* bias, size_t rows, size_t cols) {
 template <class Ints>
 inline void store_low_bytes(uint8_t* out, size_t lanes, const Ints& v) {
 #if defined(EMBED_KERNEL_ISA_avx512)
-  const __mmask16 mask = lanes == kWidth ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1);
-  _mm_mask_storeu_epi8(out, mask, _mm512_cvtepi32_epi8(v));
+  _mm_mask_storeu_epi8(out, lanes_mask(lanes), _mm512_cvtepi32_epi8(v));
 #else
   alignas(Arch::alignment()) int32_t buf[kWidth];
   v.store_aligned(buf);

@@ -17,6 +17,7 @@
 #include <new>
 
 #include "kernels/fast_activation.h"
+#include "kernels/lanes_mask.h"
 
 namespace embed::kernels {
 namespace {
@@ -74,7 +75,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   // Column-outer: each block's offsets, scales and bias are loaded once for all the rows.
   for (size_t b = 0; b < blocks; ++b) {
     const size_t j = col0 + 16 * b;
-    const __mmask16 mask = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+    const __mmask16 mask = lanes_mask(n - j);
     const Batch bias = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + j) : _mm512_setzero_ps();
     __m512 offsets = _mm512_setzero_ps(), scales = offsets;
     if constexpr (A == Arithmetic::Int8) {
