@@ -34,13 +34,16 @@ constexpr size_t kColumnBlocks = kPanelWidth / 16;
 // Steps of k per block of k: a 16 KB slice of a panel, which stays in L1 (streaming the whole
 // panel from L2 for every micro-tile would be bound by L2 bandwidth).
 constexpr size_t kStepsPerBlock = 64;
-// Up to this many rows, a GEMM streams its weights more than it computes, so threads split the
-// panels (each weight byte is read once) rather than the rows.
-constexpr size_t kMaxRowsForPanelSplit = 48;
-// Activations of a row block stay in L2 (1 MB per core on the Xeons we target) while every panel
-// passes over them; each block streams the whole weight matrix once, so blocks are as large as
-// half of L2 allows (at k = 4096, 128 rows: 745 GOP/s against 590–700 with 64).
-constexpr size_t kRowBlockBytes = size_t{512} << 10;
+// Up to this many rows a GEMM streams its weights more than it computes: one row block holds
+// them all, so each weight byte is read once.
+constexpr size_t kMaxRowsForOneBlock = 48;
+// Above, the activations of a row block stay in L2 (1 MB per core on the Xeons we target) while
+// every panel passes over them; each block streams the whole weight matrix once.
+constexpr size_t kRowBlockBytes = size_t{256} << 10;
+// Work items are a row block × this many panels at most, handed out dynamically: on a shared
+// machine a statically split GEMM waits for its slowest thread (with 2 threads, 32x128 ran 17%
+// and 1x512 up to 30% faster in contended phases, equal in quiet ones).
+constexpr size_t kMaxPanelsPerItem = 4;
 
 size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
@@ -203,16 +206,16 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   const size_t panels = (w.n + kPanelWidth - 1) / kPanelWidth;
   if (m == 0 || panels == 0) return;
   const size_t threads = omp_in_parallel() ? 1 : static_cast<size_t>(omp_get_max_threads());
-  // Work items: row blocks × groups of panels, in equal shares per thread.
-  size_t block_rows = m, groups = std::min(panels, threads);
-  if (m > kMaxRowsForPanelSplit) {
-    const size_t max_block = std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
-    const size_t blocks = round_up((m + max_block - 1) / max_block, threads);
-    block_rows = round_up((m + blocks - 1) / blocks, kTileRows);
-    groups = 1;
-  }
-  const size_t row_blocks = (m + block_rows - 1) / block_rows;
-  const auto items = static_cast<ptrdiff_t>(row_blocks * groups);
+  // All threads work on the same row block at a time, so its activations sit in each core's L2
+  // and the weights pass through L3 once for all of them.
+  const size_t max_block_rows =
+      m <= kMaxRowsForOneBlock ? m : std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
+  const size_t row_blocks = (m + max_block_rows - 1) / max_block_rows;
+  const size_t block_rows = round_up((m + row_blocks - 1) / row_blocks, kTileRows);
+  // At least four items per thread in each block, so that waiting for the last one costs little.
+  const size_t item_panels = std::clamp<size_t>(panels / (4 * threads), 1, kMaxPanelsPerItem);
+  const size_t items_per_block = (panels + item_panels - 1) / item_panels;
+  const auto items = static_cast<ptrdiff_t>(row_blocks * items_per_block);
   // Allocated here, where a failure can still throw, rather than inside the parallel region.
   thread_local PartialSums scratch;
   const size_t slice = block_rows * kPanelWidth;
@@ -220,12 +223,12 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
 #pragma omp parallel if (items > 1 && threads > 1)
   {
     int32_t* mine = partial + static_cast<size_t>(omp_get_thread_num()) * slice;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
     for (ptrdiff_t item = 0; item < items; ++item) {
-      const size_t block = static_cast<size_t>(item) / groups;
-      const size_t group = static_cast<size_t>(item) % groups;
+      const size_t block = static_cast<size_t>(item) / items_per_block;
+      const size_t first = static_cast<size_t>(item) % items_per_block * item_panels;
       const size_t begin = block * block_rows, end = std::min(m, begin + block_rows);
-      for (size_t p = panels * group / groups; p < panels * (group + 1) / groups; ++p)
+      for (size_t p = first; p < std::min(panels, first + item_panels); ++p)
         panel_rows<A>(a, lda, begin, end, w, p, e, mine, y);
     }
   }
