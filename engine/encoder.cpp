@@ -25,8 +25,8 @@ kernels::Activation kernel_activation(HiddenActivation act) {
   return kernels::Activation::None;
 }
 
-void linear(const std::vector<float>& x, size_t tokens, const LinearWeights& w,
-            std::vector<float>& y, kernels::Activation act = kernels::Activation::None) {
+void linear(const kernels::AlignedVector<float>& x, size_t tokens, const LinearWeights& w,
+            kernels::AlignedVector<float>& y, kernels::Activation act = kernels::Activation::None) {
   w.op.apply(x.data(), tokens, y.data(), {.bias = w.bias, .activation = act});
 }
 

@@ -5,13 +5,15 @@
 
 #include "engine/encoder_weights.h"
 #include "engine/packed_batch.h"
+#include "kernels/aligned_vector.h"
 #include "loaders/model_config.h"
 
 namespace embed {
 
 // Activation buffers for one batch shape, grown on demand and reused across layers and calls.
 struct EncoderWorkspace {
-  std::vector<float> hidden, scratch, qkv, context, intermediate;
+  // Cache-line aligned: the kernels read and write their rows in whole vectors.
+  kernels::AlignedVector<float> hidden, scratch, qkv, context, intermediate;
   std::vector<int32_t> positions;
 };
 

@@ -33,7 +33,7 @@ constexpr size_t kInt8QueryTile = 64;
 // Per-thread working memory of one sequence and head (a score tile; on the AVX-512 path also
 // copies of its keys, values and queries), grown to the largest seen and reused across calls.
 float* thread_scratch(size_t floats) {
-  thread_local std::vector<float> scratch;
+  thread_local AlignedVector<float> scratch;
   return grown(scratch, floats);
 }
 
@@ -131,10 +131,10 @@ struct Int8Buffers {
   };
   std::vector<Item> blocks, tiles;
   std::vector<size_t> key_offsets;  // sequence starts in the padded keys
-  std::vector<uint8_t> q;
-  std::vector<int8_t> k, v;
-  std::vector<float> q_scale, k_scale, k_offset, v_scale;
-  std::vector<uint8_t> scratch;  // per-thread attend() memory
+  AlignedVector<uint8_t> q;
+  AlignedVector<int8_t> k, v;
+  AlignedVector<float> q_scale, k_scale, k_offset, v_scale;
+  AlignedVector<uint8_t> scratch;  // per-thread attend() memory
 };
 
 void int8_attention(const float* q, const float* k, const float* v, float* out,

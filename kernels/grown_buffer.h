@@ -4,11 +4,13 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/aligned_vector.h"
+
 namespace embed::kernels {
 
 // buffer's storage for at least count elements; it only grows, so its pages stay mapped.
 template <class T>
-T* grown(std::vector<T>& buffer, size_t count) {
+T* grown(AlignedVector<T>& buffer, size_t count) {
   if (buffer.size() < count) buffer.resize(count);
   return buffer.data();
 }

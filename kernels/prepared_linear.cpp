@@ -154,7 +154,7 @@ void PreparedLinear::apply(const float* x, size_t m, float* y,
     return f32_panel_gemm(
         x, m, w.k, {static_cast<const float*>(w.packed.get_data_handle()), w.n, w.k}, epilogue, y);
   if (w.src_type == Type::f32) return run_matmul(Type::f32, x, m, w.packed, y, epilogue);
-  thread_local std::vector<uint16_t> x_bf16;
+  thread_local AlignedVector<uint16_t> x_bf16;
   try {
     const memory::dims dims = matrix_dims(m, w.k);
     memory plain({dims, Type::f32, memory::format_tag::ab}, cpu_engine(), const_cast<float*>(x));
@@ -173,8 +173,8 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
                                 const LinearEpilogue& epilogue) const {
   const Weights& w = *weights_;
   const KernelTable& table = kernel_table();
-  thread_local std::vector<uint8_t> q;
-  thread_local std::vector<float> row_scales, sums;
+  thread_local AlignedVector<uint8_t> q;
+  thread_local AlignedVector<float> row_scales, sums;
   uint8_t* qx = grown(q, m * w.k + 3);  // int8_gemm may read 3 bytes past the last row
   float* sx = grown(row_scales, m);
   parallel_ranges(m, w.k, [&](size_t begin, size_t end) {
