@@ -21,6 +21,7 @@ struct BenchArgs {
   size_t batch = 1;
   size_t length = 128;
   size_t runs = 5;
+  size_t batch_tokens = 16384;
   bool json = false;
 };
 
@@ -56,7 +57,7 @@ void run_bench(const BenchArgs& args) {
                              " exceeds the model's maximum of " +
                              std::to_string(model.config().max_tokens()) + " tokens");
   const auto inputs = random_inputs(model, args.batch, args.length);
-  const EncodeOptions options{.batch_tokens = std::max<size_t>(16384, args.length)};
+  const EncodeOptions options{.batch_tokens = std::max(args.batch_tokens, args.length)};
   model.encode_ids(inputs, options);  // warm-up: page in weights, create primitives
 
   std::vector<double> times_ms;
@@ -79,6 +80,7 @@ void run_bench(const BenchArgs& args) {
                                                {"batch", args.batch},
                                                {"length", args.length},
                                                {"runs", args.runs},
+                                               {"batch_tokens", options.batch_tokens},
                                                {"compute", model.info().compute_dtype}}
                             .dump()
                             .c_str());
@@ -103,6 +105,10 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("-r,--runs", args->runs, "Timed runs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch-tokens", args->batch_tokens,
+                  "Token budget of one forward pass (raised to --length if below)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--json", args->json,
