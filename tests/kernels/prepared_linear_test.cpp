@@ -124,8 +124,30 @@ TEST(PreparedLinear, WeightsMayBeReleasedAfterPreparing) {
 // INT8 against double arithmetic on exactly what the INT8 path multiplies: the dequantized
 // weights and the activations quantized as the path does (the kernels are tested bit-exact
 // against this scalar quantizer). Only float rounding of the dequantization is left.
+void expect_matches_dequantized_reference(const Problem& p, const PreparedLinear& layer,
+                                          const Epilogue& e) {
+  const Shape& s = p.shape;
+  const test::QuantizedRows xq =
+      test::reference_quantize(p.x.data(), s.m, s.k, int8_activation_levels());
+  SCOPED_TRACE(describe(s, e));
+  const std::vector<float> y = p.run(layer, e);
+  for (size_t i = 0; i < s.m; ++i) {
+    for (size_t j = 0; j < s.n; ++j) {
+      double dot = 0, magnitude = e.bias ? std::abs(p.bias[j]) : 0.0;
+      for (size_t c = 0; c < s.k; ++c) {
+        const double term =
+            double(xq.q[i * s.k + c]) * xq.scales[i] * (double(p.w_q[j * s.k + c]) * p.w_scales[j]);
+        dot += term;
+        magnitude += std::abs(term);
+      }
+      double expected = reference_activation(e.activation, dot + (e.bias ? p.bias[j] : 0.0));
+      if (e.accumulate) expected += p.y0[i * s.n + j];
+      ASSERT_NEAR(y[i * s.n + j], expected, 1e-5 * magnitude + 1e-6) << i << "," << j;
+    }
+  }
+}
+
 TEST(PreparedLinear, Int8MatchesDequantizedReference) {
-  const int levels = int8_activation_levels();
   for (const Shape& s : kShapes) {
     const Problem p(s);
     const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
@@ -133,26 +155,17 @@ TEST(PreparedLinear, Int8MatchesDequantizedReference) {
     EXPECT_EQ(layer.out_features(), s.n);
     EXPECT_EQ(layer.in_features(), s.k);
     EXPECT_GE(layer.packed_bytes(), s.n * s.k);
-    const test::QuantizedRows xq = test::reference_quantize(p.x.data(), s.m, s.k, levels);
-    for (const Epilogue& e : all_epilogues()) {
-      SCOPED_TRACE(describe(s, e));
-      const std::vector<float> y = p.run(layer, e);
-      for (size_t i = 0; i < s.m; ++i) {
-        for (size_t j = 0; j < s.n; ++j) {
-          double dot = 0, magnitude = e.bias ? std::abs(p.bias[j]) : 0.0;
-          for (size_t c = 0; c < s.k; ++c) {
-            const double term = double(xq.q[i * s.k + c]) * xq.scales[i] *
-                                (double(p.w_q[j * s.k + c]) * p.w_scales[j]);
-            dot += term;
-            magnitude += std::abs(term);
-          }
-          double expected = reference_activation(e.activation, dot + (e.bias ? p.bias[j] : 0.0));
-          if (e.accumulate) expected += p.y0[i * s.n + j];
-          ASSERT_NEAR(y[i * s.n + j], expected, 1e-5 * magnitude + 1e-6) << i << "," << j;
-        }
-      }
-    }
+    for (const Epilogue& e : all_epilogues()) expect_matches_dequantized_reference(p, layer, e);
   }
+}
+
+// Enough rows for several row blocks of our VNNI GEMM (whose threads share each block), and
+// enough outputs for work items of several panels, the last one partial.
+TEST(PreparedLinear, Int8ManyRowBlocksMatchReference) {
+  const Problem p({300, 1024, 1100});
+  const PreparedLinear layer =
+      PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), p.shape.n, p.shape.k);
+  expect_matches_dequantized_reference(p, layer, {Activation::GeluErf, true, true});
 }
 
 // Cosine similarity of each output row (over its n values) to the FP32 result.
