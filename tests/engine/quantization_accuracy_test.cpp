@@ -48,6 +48,23 @@ TEST_P(QuantizationAccuracy, Bf16MeetsTheGate) {
   test::expect_bf16_gates(test::measure_gates(reference, bf16), GetParam());
 }
 
+// INT8 models choose their attention arithmetic per text, by its length: a short text batched
+// with a long one gets the result it gets alone.
+TEST_P(QuantizationAccuracy, Int8TextIsIndependentOfItsBatch) {
+  const Model int8 = Model::load(int8_dir_.string());
+  const std::vector<int32_t> short_ids =
+      test::expected_input_ids(test::load_expected(GetParam()))[0];
+  ASSERT_LT(short_ids.size(), 64u);
+  std::vector<int32_t> long_ids;
+  while (long_ids.size() < 200) long_ids.insert(long_ids.end(), short_ids.begin(), short_ids.end());
+  const std::vector<std::vector<int32_t>> batch{long_ids, short_ids};
+  const auto together = int8.encode_ids(batch, {.tokens = true});
+  const auto alone = int8.encode_ids({&short_ids, 1}, {.tokens = true});
+  ASSERT_EQ(together[1].tokens.values.size(), alone[0].tokens.values.size());
+  for (size_t j = 0; j < alone[0].tokens.values.size(); ++j)
+    ASSERT_NEAR(together[1].tokens.values[j], alone[0].tokens.values[j], 1e-6) << j;
+}
+
 TEST_P(QuantizationAccuracy, FolderFormatAndSpaceId) {
   const Model source = Model::load(source_.string());
   const Model int8 = Model::load(int8_dir_.string());

@@ -179,6 +179,21 @@ TEST_P(AttentionTest, SequenceResultIsIndependentOfTheOthers) {
   }
 }
 
+// The engine runs a batch's short and long sequences in separate calls: a run of sequences that
+// starts past row 0 gets exactly the rows the whole batch's call gives them.
+TEST_P(AttentionTest, RunOfSequencesPastRowZero) {
+  for (AttentionPrecision precision : {AttentionPrecision::F32, AttentionPrecision::Int8}) {
+    const Problem p({300, 70, 5}, 4, 64);
+    const std::vector<float> whole = p.run(precision);
+    std::vector<float> run(whole.size(), NAN);
+    packed_attention(p.q(), p.k(), p.v(), run.data(), p.offsets.data() + 1, 2, p.shape, precision);
+    for (size_t t = p.offsets[1]; t < p.tokens(); ++t)
+      for (size_t c = 0; c < p.hidden(); ++c)
+        ASSERT_EQ(run[t * p.shape.ld_out + c], whole[t * p.shape.ld_out + c]) << t << "," << c;
+    for (size_t c = 0; c < p.hidden(); ++c) ASSERT_TRUE(std::isnan(run[c])) << "row 0 is not ours";
+  }
+}
+
 EMBED_INSTANTIATE_PER_ISA(AttentionTest);
 
 }  // namespace
