@@ -80,7 +80,7 @@ typedef struct embed_encode_options {
   bool tokens;         /* last hidden state of every token */
   bool normalize;      /* apply the model's normalisation to dense vectors (default true) */
   size_t max_length;   /* tokens per text, special tokens included; 0: the model's limit */
-  size_t batch_tokens; /* token budget of one forward pass */
+  size_t batch_tokens; /* token budget of one forward pass (small models use at most 512) */
 } embed_encode_options;
 
 embed_encode_options embed_encode_options_default(void);

@@ -213,4 +213,13 @@ EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint&
   return weights;
 }
 
+size_t EncoderWeights::linear_bytes() const {
+  size_t bytes = 0;
+  for (const EncoderLayerWeights& layer : layers)
+    for (const LinearWeights* linear :
+         {&layer.qkv, &layer.attention_output, &layer.intermediate, &layer.output})
+      bytes += linear->op.packed_bytes();
+  return bytes;
+}
+
 }  // namespace embed

@@ -53,6 +53,8 @@ struct EncoderWeights {
   std::vector<EncoderLayerWeights> layers;
   bool int8 = false;  // the checkpoint holds INT8 linear weights
 
+  size_t linear_bytes() const;  // memory of the layers' prepared linear weights
+
   // Throws naming the checkpoint and tensor on a missing tensor, wrong shape or unusable dtype.
   // `compute` BF16 packs float weights as bf16; INT8 checkpoints always compute in INT8.
   static EncoderWeights bind(const ModelConfig& config, const Checkpoint& checkpoint,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -51,6 +52,12 @@ struct Model::Impl {
   std::optional<Tokenizer> tokenizer;
   ModelInfo info;
   std::vector<int32_t> lexical_excluded;  // ids whose sparse weight FlagEmbedding drops
+  // Tokens per forward pass at most, below the caller's budget. Weights that stay in the L3 from
+  // pass to pass (MiniLM in INT8: 11 MB) cost nothing to stream again, so such models run short
+  // passes whose activations stay in cache too (MiniLM INT8 32x128: 1.17x with 512-token passes,
+  // alternating in one process). Larger models stream their weights from memory once per pass;
+  // for them longer passes were as fast (BGE-M3 INT8) or faster (BGE-M3 FP32: 3%).
+  size_t max_pass_tokens = std::numeric_limits<size_t>::max();
   std::once_flag space_id_once;
   std::string space_id;
   // Activation buffers of finished calls, reused by the next ones: a fresh workspace would
@@ -106,6 +113,8 @@ struct Model::Impl {
     info.weight_dtype = lower_dtype_name(words->dtype);
     info.compute_dtype = weights.int8 ? "int8" : compute == ComputeType::BF16 ? "bf16" : "f32";
     info.quantized = weights.int8;
+    constexpr size_t kCacheResidentWeightBytes = size_t{32} << 20;
+    if (weights.linear_bytes() <= kCacheResidentWeightBytes) max_pass_tokens = 512;
 
     if (tokenizer) {
       const SpecialTokenIds special = tokenizer->special_ids();
@@ -203,6 +212,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
   const size_t hidden = config.hidden_size;
   std::vector<Embedding> results(inputs.size());
   // Longest first, then greedy batches within the token budget: similar lengths share a pass.
+  const size_t budget = std::min(options.batch_tokens, max_pass_tokens);
   std::vector<size_t> order(inputs.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -216,7 +226,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
     std::vector<size_t> members;
     for (size_t i = begin; i < order.size(); ++i) {
       const auto& ids = inputs[order[i]];
-      if (!members.empty() && batch.num_tokens() + ids.size() > options.batch_tokens) break;
+      if (!members.empty() && batch.num_tokens() + ids.size() > budget) break;
       batch.add(ids);
       members.push_back(order[i]);
     }
