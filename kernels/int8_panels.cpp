@@ -3,9 +3,15 @@
 #include <cstring>
 #include <new>
 
+#include "kernels/grown_buffer.h"
 #include "kernels/panel_gemm.h"
 
 namespace embed::kernels {
+
+int32_t* panel_sums_scratch(size_t count) {
+  thread_local AlignedVector<int32_t> sums;
+  return grown(sums, count);
+}
 
 size_t Int8Panels::bytes() const {
   return (n + kPanelWidth - 1) / kPanelWidth * k_quads * kPanelStepBytes;

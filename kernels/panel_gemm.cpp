@@ -1,7 +1,8 @@
 // Compiled with the AVX-512 flags of kernels/CMakeLists.txt; only the micro-kernel also uses
 // VNNI (a function target), and nothing here runs unless vnni_active(). No STL code is emitted
 // here out of line (nm shows no weak symbols): the linker could keep this AVX-512 copy of an
-// inline function for callers on every CPU. Packing, which needs the STL, is in int8_panels.cpp.
+// inline function for callers on every CPU. Packing and the partial-sums scratch, which need the
+// STL, are in int8_panels.cpp.
 //
 // INT8 and F32 share everything but the multiply-add and the epilogue's arithmetic: a step of
 // k is 4 bytes per lane in both (four u8·s8 products for vpdpbusd, one f32 product for an FMA),
@@ -12,9 +13,7 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "kernels/fast_activation.h"
 #include "kernels/lanes_mask.h"
@@ -49,26 +48,6 @@ constexpr size_t kMaxPanelsPerItem = 4;
 size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
 }
-
-// Grow-only, owned by the calling thread: each call's partial sums, one slice per team thread.
-// Cache-line aligned: a tile's sums are stored and reloaded as whole vectors.
-class PartialSums {
- public:
-  ~PartialSums() { std::free(data_); }
-  int32_t* get(size_t count) {
-    if (count > capacity_) {
-      std::free(data_);
-      data_ = static_cast<int32_t*>(std::aligned_alloc(64, round_up(count * sizeof(int32_t), 64)));
-      capacity_ = data_ ? count : 0;
-      if (!data_) throw std::bad_alloc();
-    }
-    return data_;
-  }
-
- private:
-  int32_t* data_ = nullptr;
-  size_t capacity_ = 0;
-};
 
 // The epilogue on rows [begin, end) × one panel of sums (row stride kPanelWidth): INT8
 // dequantizes; both add the bias, activate, accumulate and store the valid columns.
@@ -218,9 +197,8 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   const size_t items_per_block = (panels + item_panels - 1) / item_panels;
   const auto items = static_cast<ptrdiff_t>(row_blocks * items_per_block);
   // Allocated here, where a failure can still throw, rather than inside the parallel region.
-  thread_local PartialSums scratch;
   const size_t slice = block_rows * kPanelWidth;
-  int32_t* partial = scratch.get(threads * slice);
+  int32_t* partial = panel_sums_scratch(threads * slice);
 #pragma omp parallel if (items > 1 && threads > 1)
   {
     int32_t* mine = partial + static_cast<size_t>(omp_get_thread_num()) * slice;

@@ -42,6 +42,11 @@ struct Int8Panels {
 // w is [n][k] row-major.
 Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k);
 
+// The calling thread's grow-only scratch for the GEMMs' partial sums (one slice per team thread),
+// cache-line aligned: a tile's sums are stored and reloaded as whole vectors. Defined beside the
+// packing, since the GEMMs' own object must emit no STL code.
+int32_t* panel_sums_scratch(size_t count);
+
 // y[i][j] = act((acc[i][j] − col_offsets[j]) · row_scales[i] · col_scales[j] + bias[j])
 // (+ y[i][j] when accumulate), acc[i][j] = Σ_c a[i·lda + c] · w[j][c].
 struct Int8GemmEpilogue {
