@@ -122,9 +122,11 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
   kernels::add_layer_norm(ws.scratch.data(), ws.hidden.data(), layer.attention_norm.gamma,
                           layer.attention_norm.beta, config_.layer_norm_eps, tokens, hidden);
   ws.hidden.swap(ws.scratch);
-  linear(ws.hidden, tokens, layer.intermediate, ws.intermediate,
-         kernel_activation(config_.hidden_act));
-  linear(ws.intermediate, tokens, layer.output, ws.scratch);
+  // The feed-forward pair in one call, which may keep its wide intermediate narrower than f32.
+  layer.intermediate.op.apply_then(
+      ws.hidden.data(), tokens,
+      {.bias = layer.intermediate.bias, .activation = kernel_activation(config_.hidden_act)},
+      layer.output.op, {.bias = layer.output.bias}, ws.scratch.data());
   kernels::add_layer_norm(ws.scratch.data(), ws.hidden.data(), layer.output_norm.gamma,
                           layer.output_norm.beta, config_.layer_norm_eps, tokens, hidden);
   ws.hidden.swap(ws.scratch);
@@ -136,7 +138,6 @@ void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws) const {
   // resize() keeps capacity, so buffers are allocated once per largest batch and then reused.
   for (auto* buffer : {&ws.hidden, &ws.scratch, &ws.context}) buffer->resize(tokens * hidden);
   ws.qkv.resize(3 * tokens * hidden);
-  ws.intermediate.resize(tokens * config_.intermediate_size);
 
   embed_tokens(batch, ws);
   for (const auto& layer : weights_.layers) run_layer(layer, batch, ws);

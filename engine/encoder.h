@@ -13,7 +13,7 @@ namespace embed {
 // Activation buffers for one batch shape, grown on demand and reused across layers and calls.
 struct EncoderWorkspace {
   // Cache-line aligned: the kernels read and write their rows in whole vectors.
-  kernels::AlignedVector<float> hidden, scratch, qkv, context, intermediate;
+  kernels::AlignedVector<float> hidden, scratch, qkv, context;
   std::vector<int32_t> positions;
 };
 

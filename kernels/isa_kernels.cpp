@@ -205,12 +205,35 @@ inline void store_low_bytes(uint8_t* out, size_t lanes, const Ints& v) {
 #endif
 }
 
-void quantize_rows(const float* x, size_t rows, size_t cols, int levels, int zero_point, uint8_t* q,
-                   float* scales) {
+// Loads `lanes` bf16 values (the high halves of floats) as floats; the lanes past them hold 0.
+inline Batch load(const uint16_t* p, size_t lanes) {
+  alignas(Arch::alignment()) uint16_t buf[kWidth] = {};
+  if (lanes < kWidth) {
+    for (size_t i = 0; i < lanes; ++i) buf[i] = p[i];
+    p = buf;
+  }
+#if defined(EMBED_KERNEL_ISA_avx512)
+  const __m512i wide =
+      _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+#elif defined(EMBED_KERNEL_ISA_avx2)
+  const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+#else
+  // Interleaving zeros below each value puts it in the high half of a 32-bit lane.
+  return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(),
+                                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+#endif
+}
+
+// Over f32 rows, or bf16 rows (uint16_t) widened exactly to f32 first.
+template <class Element>
+void quantize_rows(const Element* x, size_t rows, size_t cols, int levels, int zero_point,
+                   uint8_t* q, float* scales) {
   using Ints = xsimd::batch<int32_t, Arch>;
   const Batch hi(static_cast<float>(levels)), lo(-static_cast<float>(levels));
   for (size_t r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
+    const Element* row = x + r * cols;
     uint8_t* out = q + r * cols;
     Batch vmax(0.0f);
     for_batches(cols, [&](size_t i, size_t lanes) {
@@ -248,7 +271,13 @@ void dequantize_rows(float* acc, const float* row_scales, const float* col_offse
 
 }  // namespace
 
-extern const KernelTable EMBED_ISA_TABLE = {layer_norm,    activation,    softmax_rows,   add,
-                                            add_bias_rows, quantize_rows, dequantize_rows};
+extern const KernelTable EMBED_ISA_TABLE = {layer_norm,
+                                            activation,
+                                            softmax_rows,
+                                            add,
+                                            add_bias_rows,
+                                            quantize_rows<float>,
+                                            quantize_rows<uint16_t>,
+                                            dequantize_rows};
 
 }  // namespace embed::kernels

@@ -62,6 +62,10 @@ struct Int8GemmEpilogue {
 // (they meet zero weights). Splits the work over the OpenMP team.
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y);
+// The same with y in bf16 (uint16_t bits, rounded to nearest even), for results that are only
+// quantized again: half the bytes to store and reread. epilogue.accumulate must be false.
+void int8_gemm_bf16(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
+                    const Int8GemmEpilogue& epilogue, uint16_t* y);
 
 // f32 weights {k, n} in panels: element (i, j) at data[(j / kPanelWidth) · k · kPanelWidth +
 // i · kPanelWidth + j % kPanelWidth], channels past n zero.

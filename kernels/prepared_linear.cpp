@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/grown_buffer.h"
@@ -169,34 +170,86 @@ void PreparedLinear::apply(const float* x, size_t m, float* y,
   run_matmul(Type::bf16, x_bf16.data(), m, w.packed, y, epilogue);
 }
 
+namespace {
+
+// The INT8 path's activations: u8 rows (zero point added) and their scales, in the calling
+// thread's scratch, valid until its next quantization.
+struct QuantizedRows {
+  const uint8_t* data;
+  const float* scales;
+};
+
+template <class Element>  // f32, or bf16 bits
+QuantizedRows quantize_activations(const Element* x, size_t m, size_t k, int levels,
+                                   int zero_point) {
+  thread_local AlignedVector<uint8_t> q;
+  thread_local AlignedVector<float> row_scales;
+  uint8_t* qx = grown(q, m * k + 3);  // int8_gemm may read 3 bytes past the last row
+  float* sx = grown(row_scales, m);
+  const KernelTable& table = kernel_table();
+  parallel_ranges(m, k, [&](size_t begin, size_t end) {
+    if constexpr (std::is_same_v<Element, float>)
+      table.quantize_rows(x + begin * k, end - begin, k, levels, zero_point, qx + begin * k,
+                          sx + begin);
+    else
+      table.quantize_bf16_rows(x + begin * k, end - begin, k, levels, zero_point, qx + begin * k,
+                               sx + begin);
+  });
+  return {qx, sx};
+}
+
+}  // namespace
+
 void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
                                 const LinearEpilogue& epilogue) const {
   const Weights& w = *weights_;
   const KernelTable& table = kernel_table();
-  thread_local AlignedVector<uint8_t> q;
-  thread_local AlignedVector<float> row_scales, sums;
-  uint8_t* qx = grown(q, m * w.k + 3);  // int8_gemm may read 3 bytes past the last row
-  float* sx = grown(row_scales, m);
-  parallel_ranges(m, w.k, [&](size_t begin, size_t end) {
-    table.quantize_rows(x + begin * w.k, end - begin, w.k, w.levels, w.zero_point, qx + begin * w.k,
-                        sx + begin);
-  });
+  const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
   if (w.panels.data) {
-    int8_gemm(qx, m, w.k, w.panels.view(),
-              {sx, w.col_offsets.data(), w.col_scales.data(), epilogue.bias, epilogue.activation,
-               epilogue.accumulate},
-              y);
+    int8_gemm(qx.data, m, w.k, w.panels.view(), int8_epilogue(qx.scales, epilogue), y);
     return;
   }
   // The integer sums land in y itself unless y holds a residual to add to.
+  thread_local AlignedVector<float> sums;
   float* acc = epilogue.accumulate ? grown(sums, m * w.n) : y;
-  run_matmul(Type::u8, qx, m, w.packed, acc, {});
+  run_matmul(Type::u8, qx.data, m, w.packed, acc, {});
   float* sum_into = epilogue.accumulate ? y : nullptr;
   parallel_ranges(m, w.n, [&](size_t begin, size_t end) {
-    table.dequantize_rows(acc + begin * w.n, sx + begin, w.col_offsets.data(), w.col_scales.data(),
-                          epilogue.bias, epilogue.activation,
+    table.dequantize_rows(acc + begin * w.n, qx.scales + begin, w.col_offsets.data(),
+                          w.col_scales.data(), epilogue.bias, epilogue.activation,
                           sum_into ? sum_into + begin * w.n : nullptr, end - begin, w.n);
   });
+}
+
+Int8GemmEpilogue PreparedLinear::int8_epilogue(const float* row_scales,
+                                               const LinearEpilogue& epilogue) const {
+  const Weights& w = *weights_;
+  return {row_scales,    w.col_offsets.data(), w.col_scales.data(),
+          epilogue.bias, epilogue.activation,  epilogue.accumulate};
+}
+
+void PreparedLinear::apply_then(const float* x, size_t m, const LinearEpilogue& epilogue,
+                                const PreparedLinear& next, const LinearEpilogue& next_epilogue,
+                                float* y) const {
+  const Weights& w = *weights_;
+  const Weights& v = *next.weights_;
+  if (w.n != v.k)
+    throw std::invalid_argument("chained linears: " + std::to_string(w.n) + " outputs feed " +
+                                std::to_string(v.k) + " inputs");
+  if (m == 0 || v.n == 0) return;
+  if (w.panels.data && v.panels.data && !epilogue.accumulate) {
+    thread_local AlignedVector<uint16_t> middle_bf16;
+    uint16_t* middle = grown(middle_bf16, m * w.n);
+    const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
+    int8_gemm_bf16(qx.data, m, w.k, w.panels.view(), int8_epilogue(qx.scales, epilogue), middle);
+    const QuantizedRows qm = quantize_activations(middle, m, v.k, v.levels, v.zero_point);
+    int8_gemm(qm.data, m, v.k, v.panels.view(), next.int8_epilogue(qm.scales, next_epilogue), y);
+    return;
+  }
+  thread_local AlignedVector<float> middle_f32;
+  float* middle = grown(middle_f32, m * w.n);
+  apply(x, m, middle, epilogue);
+  next.apply(middle, m, y, next_epilogue);
 }
 
 WeightFormat PreparedLinear::format() const {

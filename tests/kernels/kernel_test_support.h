@@ -3,8 +3,10 @@
 // reproducible random inputs.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -50,6 +52,15 @@ inline std::vector<float> random_floats(size_t n, float lo, float hi, unsigned s
   std::vector<float> v(n);
   for (float& x : v) x = dist(gen);
   return v;
+}
+
+// f32 to bf16 bits, rounded to nearest with ties to even (finite inputs), and back.
+inline uint16_t to_bf16(float v) {
+  const uint32_t u = std::bit_cast<uint32_t>(v);
+  return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+inline float from_bf16(uint16_t bits) {
+  return std::bit_cast<float>(uint32_t{bits} << 16);
 }
 
 // The activations in double precision: the references the kernels are held to.

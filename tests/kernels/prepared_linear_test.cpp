@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "kernels/isa.h"
 #include "kernels/quantize.h"
 #include "tests/kernels/kernel_test_support.h"
 #include "tests/kernels/quantize_reference.h"
@@ -295,6 +297,54 @@ TEST(PreparedLinear, ConcurrentCallsFromSeveralThreadsAgree) {
       for (auto& t : threads) t.join();
       for (const auto& y : results) EXPECT_EQ(y, expected);
     }
+  }
+}
+
+// apply_then(x) against the two applies it stands for. With INT8 weights on our VNNI GEMM the
+// intermediate is rounded to bf16 on the way (the GEMM rounds its f32 results to nearest even,
+// the quantizer widens them exactly), so the reference rounds it too; elsewhere it is f32 and
+// the results are the same. Both compare exactly.
+TEST(PreparedLinear, ChainedLinearsMatchTwoApplies) {
+  for (const Shape& s : {Shape{7, 33, 100}, Shape{16, 64, 1031}, Shape{300, 256, 384}}) {
+    const Problem p(s);
+    const size_t n2 = 70;
+    const std::vector<float> w2 = random_floats(n2 * s.n, -0.3f, 0.3f, 61);
+    const std::vector<float> bias2 = random_floats(n2, -1.0f, 1.0f, 62);
+    std::vector<int8_t> w2_q(w2.size());
+    std::vector<float> w2_scales(n2);
+    quantize_rows_symmetric(w2.data(), n2, s.n, w2_q.data(), w2_scales.data());
+    const LinearEpilogue first = p.epilogue({Activation::GeluErf, true, false});
+    const LinearEpilogue second = {bias2.data(), Activation::None, true};
+    const std::vector<float> y0 = random_floats(s.m * n2, -1.0f, 1.0f, 63);
+    const std::pair<PreparedLinear, PreparedLinear> pairs[] = {
+        {PreparedLinear::f32(p.w.data(), s.n, s.k), PreparedLinear::f32(w2.data(), n2, s.n)},
+        {PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k),
+         PreparedLinear::int8(w2_q.data(), w2_scales.data(), n2, s.n)}};
+    for (const auto& [layer, next] : pairs) {
+      SCOPED_TRACE(testing::Message() << "m=" << s.m << " k=" << s.k << " n=" << s.n << " format "
+                                      << int(layer.format()));
+      std::vector<float> middle(s.m * s.n), expected = y0, y = y0;
+      layer.apply(p.x.data(), s.m, middle.data(), first);
+      if (layer.format() == WeightFormat::Int8 && vnni_active())
+        for (float& v : middle) v = test::from_bf16(test::to_bf16(v));
+      next.apply(middle.data(), s.m, expected.data(), second);
+      layer.apply_then(p.x.data(), s.m, first, next, second, y.data());
+      ASSERT_EQ(y, expected);
+    }
+  }
+}
+
+TEST(PreparedLinear, ChainedLinearsMustFitEachOther) {
+  const Problem p({2, 8, 4});
+  const PreparedLinear layer = PreparedLinear::f32(p.w.data(), 4, 8);
+  const PreparedLinear next = PreparedLinear::f32(p.w.data(), 8, 4);  // 4 inputs: fits
+  std::vector<float> y(2 * 8);
+  layer.apply_then(p.x.data(), 2, {}, next, {}, y.data());
+  try {
+    layer.apply_then(p.x.data(), 2, {}, layer, {}, y.data());
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("4 outputs feed 8 inputs"), std::string::npos) << e.what();
   }
 }
 

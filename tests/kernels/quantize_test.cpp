@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/kernel_table.h"
 #include "tests/kernels/kernel_test_support.h"
 #include "tests/kernels/quantize_reference.h"
 
@@ -80,6 +81,30 @@ TEST_P(QuantizeTest, DequantizedRowsAreCloseToTheInput) {
   for (size_t r = 0; r < rows; ++r)
     for (size_t c = 0; c < cols; ++c)
       ASSERT_NEAR(q[r * cols + c] * scales[r], x[r * cols + c], 0.5f * scales[r] * 1.0001f);
+}
+
+// The INT8 path re-quantizes bf16 intermediates: they must quantize exactly as the floats they
+// stand for, tails included.
+TEST_P(QuantizeTest, Bf16RowsQuantizeAsTheirFloatValues) {
+  const KernelTable& table = kernel_table();
+  for (size_t cols : {1, 3, 15, 16, 17, 31, 33, 100, 1031}) {
+    SCOPED_TRACE(testing::Message() << "cols " << cols);
+    const size_t rows = 5;
+    const std::vector<float> x = random_floats(rows * cols, -40.0f, 40.0f, unsigned(cols));
+    std::vector<uint16_t> bits(x.size());
+    std::vector<float> widened(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      bits[i] = test::to_bf16(x[i]);
+      widened[i] = test::from_bf16(bits[i]);
+    }
+    std::vector<uint8_t> expected(x.size()), q(x.size());
+    std::vector<float> expected_scales(rows), scales(rows);
+    table.quantize_rows(widened.data(), rows, cols, 127, 128, expected.data(),
+                        expected_scales.data());
+    table.quantize_bf16_rows(bits.data(), rows, cols, 127, 128, q.data(), scales.data());
+    EXPECT_EQ(scales, expected_scales);
+    EXPECT_EQ(q, expected);
+  }
 }
 
 EMBED_INSTANTIATE_PER_ISA(QuantizeTest);
