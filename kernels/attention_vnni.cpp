@@ -404,17 +404,32 @@ void pack_block(const float* q, const float* k, const float* v, size_t ld, size_
                 float factor, size_t token, size_t key, const Int8Qkv& out) {
   const size_t d = out.head_dim, dp = padded_head_dim(d);
   const size_t padded = round_up(rows, kKeyGroup);
-  // Rows are read across all heads at once, so they stream from memory in order; values twice,
-  // back to back, while the block's rows are still in L2.
-  for (size_t h = 0; h < out.heads; ++h) {
-    float* v_scale = out.v_scale + (h * out.keys + key) / kKeyGroup * dp;
-    memset(v_scale, 0, dp * sizeof(float));
-    for (size_t r = 0; r < rows; ++r) raise_column_max(v + r * ld + h * d, d, v_scale);
-    pack_values(v + h * d, ld, rows, padded, d, out.v + (h * out.keys + key) * dp, v_scale);
+  // The block's rows come from memory (or L3) once, each in order across all heads: a head's
+  // slice of a row is a few lines, and the rows lie a whole QKV row apart, so reading them head
+  // by head would leave the hardware prefetchers nothing to follow. The values' column maxima
+  // take the rows in order; packing them then reads the rows from L2. Queries and keys go a
+  // group of rows at a time, prefetching the next group's slice of each head meanwhile.
+  const size_t v_scale_stride = out.keys / kKeyGroup * dp;
+  float* v_scale = out.v_scale + key / kKeyGroup * dp;
+  for (size_t h = 0; h < out.heads; ++h)
+    memset(v_scale + h * v_scale_stride, 0, dp * sizeof(float));
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t h = 0; h < out.heads; ++h)
+      raise_column_max(v + r * ld + h * d, d, v_scale + h * v_scale_stride);
   }
+  for (size_t h = 0; h < out.heads; ++h)
+    pack_values(v + h * d, ld, rows, padded, d, out.v + (h * out.keys + key) * dp,
+                v_scale + h * v_scale_stride);
   for (size_t r = 0; r < padded; r += kRowGroup) {
     const size_t valid = r < rows ? min_size(kRowGroup, rows - r) : 0;
+    const size_t next_valid = r + kRowGroup < rows ? min_size(kRowGroup, rows - r - kRowGroup) : 0;
     for (size_t h = 0; h < out.heads; ++h) {
+      for (size_t i = 0; i < next_valid; ++i)
+        for (size_t c = 0; c < d; c += kLanes) {
+          const size_t at = (r + kRowGroup + i) * ld + h * d + c;
+          _mm_prefetch(reinterpret_cast<const char*>(q + at), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(k + at), _MM_HINT_T0);
+        }
       const size_t qi = h * out.q_rows + token + r;
       if (valid)
         quantize_queries(q + r * ld + h * d, ld, d, valid, factor, out.q + qi * dp,
