@@ -8,6 +8,7 @@
 #include "kernels/attention.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
+#include "kernels/grown_buffer.h"
 #include "kernels/layer_norm.h"
 
 namespace embed {
@@ -26,8 +27,8 @@ kernels::Activation kernel_activation(HiddenActivation act) {
 }
 
 void linear(const kernels::AlignedVector<float>& x, size_t tokens, const LinearWeights& w,
-            kernels::AlignedVector<float>& y, kernels::Activation act = kernels::Activation::None) {
-  w.op.apply(x.data(), tokens, y.data(), {.bias = w.bias, .activation = act});
+            kernels::AlignedVector<float>& y) {
+  w.op.apply(x.data(), tokens, y.data(), {.bias = w.bias});
 }
 
 // Below this many tokens a sequence's attention runs faster in FP32: the INT8 path's packing and
@@ -94,9 +95,6 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
                         EncoderWorkspace& ws) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
-  // Q|K|V side by side in each row: [tokens][3·hidden].
-  float* q = ws.qkv.data();
-  linear(ws.hidden, tokens, layer.qkv, ws.qkv);
   const kernels::AttentionShape shape{
       .num_heads = size_t(config_.num_attention_heads),
       .head_dim = size_t(config_.head_dim()),
@@ -104,16 +102,32 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
       .ld_out = hidden,
       .scale = 1.0f / std::sqrt(static_cast<float>(config_.head_dim())),
   };
-  // One call per run of sequences that share a precision: batches come longest first, so there
-  // are at most two.
+  // Q|K|V side by side in each row, [tokens][3·hidden], computed and attended per run of
+  // sequences that share a precision: batches come longest first, so there are at most two. Runs
+  // on INT8 attention get them in bf16, since they only feed its quantizers: half the bytes to
+  // store and reread (per run, so that a text's result does not depend on its batch).
+  const bool bf16_capable = layer.qkv.op.has_bf16_output() && kernels::int8_attention_available();
   const size_t sequences = batch.num_sequences();
   for (size_t first = 0; first < sequences;) {
     const auto precision = attention_precision(weights_.int8, batch.length(first));
     size_t end = first + 1;
     while (end < sequences && attention_precision(weights_.int8, batch.length(end)) == precision)
       ++end;
-    kernels::packed_attention(q, q + hidden, q + 2 * hidden, ws.context.data(),
-                              batch.offsets.data() + first, end - first, shape, precision);
+    const size_t row0 = batch.offsets[first], rows = batch.offsets[end] - row0;
+    const float* x = ws.hidden.data() + row0 * hidden;
+    const size_t* offsets = batch.offsets.data() + first;
+    const kernels::LinearEpilogue bias = {.bias = layer.qkv.bias};
+    if (precision == kernels::AttentionPrecision::Int8 && bf16_capable) {
+      uint16_t* q = kernels::grown(ws.qkv_bf16, 3 * tokens * hidden);
+      layer.qkv.op.apply_bf16(x, rows, q + row0 * 3 * hidden, bias);
+      kernels::packed_int8_attention(q, q + hidden, q + 2 * hidden, ws.context.data(), offsets,
+                                     end - first, shape);
+    } else {
+      float* q = kernels::grown(ws.qkv, 3 * tokens * hidden);
+      layer.qkv.op.apply(x, rows, q + row0 * 3 * hidden, bias);
+      kernels::packed_attention(q, q + hidden, q + 2 * hidden, ws.context.data(), offsets,
+                                end - first, shape, precision);
+    }
     first = end;
   }
 
@@ -137,7 +151,6 @@ void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws) const {
   const size_t hidden = config_.hidden_size;
   // resize() keeps capacity, so buffers are allocated once per largest batch and then reused.
   for (auto* buffer : {&ws.hidden, &ws.scratch, &ws.context}) buffer->resize(tokens * hidden);
-  ws.qkv.resize(3 * tokens * hidden);
 
   embed_tokens(batch, ws);
   for (const auto& layer : weights_.layers) run_layer(layer, batch, ws);

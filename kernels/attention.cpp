@@ -137,7 +137,8 @@ struct Int8Buffers {
   AlignedVector<uint8_t> scratch;  // per-thread attend() memory
 };
 
-void int8_attention(const float* q, const float* k, const float* v, float* out,
+template <class Element>  // f32, or bf16 bits
+void int8_attention(const Element* q, const Element* k, const Element* v, float* out,
                     const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {
   // The calling thread's buffers: inside the parallel region below, `b` would name each worker's
   // own (empty) instance, so the region uses only the pointers taken here.
@@ -213,6 +214,18 @@ void packed_attention(const float* q, const float* k, const float* v, float* out
   if (precision == AttentionPrecision::Int8 && vnni_active())
     return int8_attention(q, k, v, out, seq_offsets, num_seqs, shape);
   f32_attention(q, k, v, out, seq_offsets, num_seqs, shape);
+}
+
+bool int8_attention_available() {
+  return vnni_active();
+}
+
+void packed_int8_attention(const uint16_t* q, const uint16_t* k, const uint16_t* v, float* out,
+                           const size_t* seq_offsets, size_t num_seqs,
+                           const AttentionShape& shape) {
+  if (!int8_attention_available())
+    throw std::logic_error("packed_int8_attention on bf16 rows needs AVX-512 VNNI");
+  int8_attention(q, k, v, out, seq_offsets, num_seqs, shape);
 }
 
 }  // namespace embed::kernels

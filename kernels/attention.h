@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace embed::kernels {
 
@@ -29,5 +30,14 @@ enum class AttentionPrecision { F32, Int8 };
 void packed_attention(const float* q, const float* k, const float* v, float* out,
                       const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
                       AttentionPrecision precision);
+
+// Whether AttentionPrecision::Int8 runs in integers on this CPU.
+bool int8_attention_available();
+
+// Int8 attention over Q, K, V held in bf16 (uint16_t bits, as PreparedLinear::apply_bf16 writes
+// them): exactly packed_attention's Int8 result on the widened values, reading half the bytes.
+// Throws std::logic_error unless int8_attention_available().
+void packed_int8_attention(const uint16_t* q, const uint16_t* k, const uint16_t* v, float* out,
+                           const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape);
 
 }  // namespace embed::kernels

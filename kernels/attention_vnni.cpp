@@ -132,19 +132,31 @@ Symmetric symmetric(__m512 amax) {
           _mm512_mask_div_ps(_mm512_set1_ps(1.0f), ok, amax, levels)};
 }
 
-// The first 16 (of d) floats at x, zero past d, times `inverse`, rounded to int32 (to nearest
-// even, like the project's other quantizers).
-__m512i quantize16(const float* x, size_t d, __m512 inverse) {
-  return _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(lanes_mask(d), x), inverse));
+// The first 16 (of d) values at x as floats, zero past d: f32, or bf16 (uint16_t) widened exactly.
+__m512 load16(const float* x, size_t d) {
+  return _mm512_maskz_loadu_ps(lanes_mask(d), x);
+}
+__m512 load16(const uint16_t* x, size_t d) {
+  const __m512i wide = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(lanes_mask(d), x));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
 }
 
-__m512 abs16(const float* x, size_t d) {
-  return _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes_mask(d), x));
+// The first 16 (of d) values at x, zero past d, times `inverse`, rounded to int32 (to nearest
+// even, like the project's other quantizers).
+template <class Element>
+__m512i quantize16(const Element* x, size_t d, __m512 inverse) {
+  return _mm512_cvtps_epi32(_mm512_mul_ps(load16(x, d), inverse));
+}
+
+template <class Element>
+__m512 abs16(const Element* x, size_t d) {
+  return _mm512_abs_ps(load16(x, d));
 }
 
 // Lane i < kRowGroup: max |x| over the d values of row i (stride ld); 0 for rows ≥ valid, which
 // are not read. Rows are quantized kRowGroup at a time for the parallelism of their reductions.
-__m512 rows_abs_max(const float* x, size_t ld, size_t d, size_t valid) {
+template <class Element>
+__m512 rows_abs_max(const Element* x, size_t ld, size_t d, size_t valid) {
   __m512 m[kRowGroup];
   for (size_t i = 0; i < kRowGroup; ++i) {
     m[i] = _mm512_setzero_ps();
@@ -157,8 +169,9 @@ __m512 rows_abs_max(const float* x, size_t ld, size_t d, size_t valid) {
 
 // Rows [0, valid) of kRowGroup query rows (d floats at stride ld) to u8 round(q · 127 / max|q|)
 // + 128 (padded head_dim bytes per row) with scale max|q| / 127 · factor.
-void quantize_queries(const float* x, size_t ld, size_t d, size_t valid, float factor, uint8_t* out,
-                      float* scale) {
+template <class Element>
+void quantize_queries(const Element* x, size_t ld, size_t d, size_t valid, float factor,
+                      uint8_t* out, float* scale) {
   const size_t dp = round_up(d, kLanes);
   const Symmetric sym = symmetric(rows_abs_max(x, ld, d, valid));
   alignas(64) float inverse[kLanes], scales[kLanes];
@@ -206,7 +219,8 @@ constexpr Dither kDither = make_dither();
 // (packed_key_position of a multiple of 4): key p's channels 4c..4c+3 are the dword at byte
 // p · 4 + 4c · kKeyGroup, so one 64-byte load holds 4 channels of 16 keys. Keys ≥ valid are
 // padding: zero, with scale 0 and an offset of -inf that masks them out of the softmax.
-void pack_keys(const float* x, size_t ld, size_t d, size_t valid, int8_t* group, size_t position,
+template <class Element>
+void pack_keys(const Element* x, size_t ld, size_t d, size_t valid, int8_t* group, size_t position,
                float* scale, float* offset) {
   const size_t dp = round_up(d, kLanes);
   const Symmetric sym = symmetric(rows_abs_max(x, ld, d, valid));
@@ -243,7 +257,8 @@ void pack_keys(const float* x, size_t ld, size_t d, size_t valid, int8_t* group,
 }
 
 // col_max[c] = max(col_max[c], |v[c]|) for the d values of one row of one head.
-void raise_column_max(const float* v, size_t d, float* col_max) {
+template <class Element>
+void raise_column_max(const Element* v, size_t d, float* col_max) {
   for (size_t c = 0; c < d; c += kLanes)
     _mm512_storeu_ps(col_max + c, _mm512_max_ps(_mm512_loadu_ps(col_max + c), abs16(v + c, d - c)));
 }
@@ -251,7 +266,8 @@ void raise_column_max(const float* v, size_t d, float* col_max) {
 // Quantizes `rows` rows (zeros past them, up to `padded`) of one head's values with one scale
 // per channel into 4-key dwords per channel, dst[j / 4][c][j % 4]. scale holds each channel's
 // maximum |v| over the rows on entry (raise_column_max) and max / 127 on return.
-void pack_values(const float* v, size_t ld, size_t rows, size_t padded, size_t d, int8_t* dst,
+template <class Element>
+void pack_values(const Element* v, size_t ld, size_t rows, size_t padded, size_t d, int8_t* dst,
                  float* scale) {
   const size_t dp = round_up(d, kLanes);
   for (size_t c = 0; c < dp; c += kLanes) {
@@ -394,14 +410,9 @@ Scratch carve(void* base, size_t rows, size_t dp) {
   return s;
 }
 
-}  // namespace
-
-size_t padded_head_dim(size_t head_dim) {
-  return round_up(head_dim, kLanes);
-}
-
-void pack_block(const float* q, const float* k, const float* v, size_t ld, size_t rows,
-                float factor, size_t token, size_t key, const Int8Qkv& out) {
+template <class Element>
+void pack_block_of(const Element* q, const Element* k, const Element* v, size_t ld, size_t rows,
+                   float factor, size_t token, size_t key, const Int8Qkv& out) {
   const size_t d = out.head_dim, dp = padded_head_dim(d);
   const size_t padded = round_up(rows, kKeyGroup);
   // The block's rows come from memory (or L3) once, each in order across all heads: a head's
@@ -439,6 +450,22 @@ void pack_block(const float* q, const float* k, const float* v, size_t ld, size_
                 packed_key_position(r % kKeyGroup), out.k_scale + group, out.k_offset + group);
     }
   }
+}
+
+}  // namespace
+
+size_t padded_head_dim(size_t head_dim) {
+  return round_up(head_dim, kLanes);
+}
+
+void pack_block(const float* q, const float* k, const float* v, size_t ld, size_t rows,
+                float factor, size_t token, size_t key, const Int8Qkv& out) {
+  pack_block_of(q, k, v, ld, rows, factor, token, key, out);
+}
+
+void pack_block(const uint16_t* q, const uint16_t* k, const uint16_t* v, size_t ld, size_t rows,
+                float factor, size_t token, size_t key, const Int8Qkv& out) {
+  pack_block_of(q, k, v, ld, rows, factor, token, key, out);
 }
 
 size_t attend_scratch_bytes(size_t rows, size_t head_dim) {

@@ -49,6 +49,9 @@ struct Int8Qkv {
 // kKeyGroup.
 void pack_block(const float* q, const float* k, const float* v, size_t ld, size_t rows,
                 float factor, size_t token, size_t key, const Int8Qkv& out);
+// The same from bf16 rows (uint16_t bits), widened exactly.
+void pack_block(const uint16_t* q, const uint16_t* k, const uint16_t* v, size_t ld, size_t rows,
+                float factor, size_t token, size_t key, const Int8Qkv& out);
 
 // The working memory attend() needs for up to `rows` query rows (any alignment).
 size_t attend_scratch_bytes(size_t rows, size_t head_dim);

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to kernels/: grow-only scratch buffers. Kernels convert or quantize their inputs per
-// call, and a fresh allocation of megabytes would page-fault on every call.
+// Grow-only scratch buffers. Kernels convert or quantize their inputs per call, and the engine's
+// workspace holds per-batch activations: a fresh allocation of megabytes would page-fault on
+// every call.
 #include <cstddef>
 #include <vector>
 

@@ -228,6 +228,21 @@ Int8GemmEpilogue PreparedLinear::int8_epilogue(const float* row_scales,
           epilogue.bias, epilogue.activation,  epilogue.accumulate};
 }
 
+bool PreparedLinear::has_bf16_output() const {
+  return weights_->panels.data != nullptr;
+}
+
+void PreparedLinear::apply_bf16(const float* x, size_t m, uint16_t* y,
+                                const LinearEpilogue& epilogue) const {
+  const Weights& w = *weights_;
+  if (!has_bf16_output() || epilogue.accumulate)
+    throw std::logic_error(
+        "PreparedLinear::apply_bf16 needs INT8 weights on the VNNI GEMM and no accumulation");
+  if (m == 0 || w.n == 0) return;
+  const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
+  int8_gemm_bf16(qx.data, m, w.k, w.panels.view(), int8_epilogue(qx.scales, epilogue), y);
+}
+
 void PreparedLinear::apply_then(const float* x, size_t m, const LinearEpilogue& epilogue,
                                 const PreparedLinear& next, const LinearEpilogue& next_epilogue,
                                 float* y) const {
@@ -237,11 +252,10 @@ void PreparedLinear::apply_then(const float* x, size_t m, const LinearEpilogue& 
     throw std::invalid_argument("chained linears: " + std::to_string(w.n) + " outputs feed " +
                                 std::to_string(v.k) + " inputs");
   if (m == 0 || v.n == 0) return;
-  if (w.panels.data && v.panels.data && !epilogue.accumulate) {
+  if (has_bf16_output() && next.has_bf16_output() && !epilogue.accumulate) {
     thread_local AlignedVector<uint16_t> middle_bf16;
     uint16_t* middle = grown(middle_bf16, m * w.n);
-    const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
-    int8_gemm_bf16(qx.data, m, w.k, w.panels.view(), int8_epilogue(qx.scales, epilogue), middle);
+    apply_bf16(x, m, middle, epilogue);
     const QuantizedRows qm = quantize_activations(middle, m, v.k, v.levels, v.zero_point);
     int8_gemm(qm.data, m, v.k, v.panels.view(), next.int8_epilogue(qm.scales, next_epilogue), y);
     return;

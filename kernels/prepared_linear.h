@@ -49,6 +49,13 @@ class PreparedLinear {
   // y[m][n] = act(x[m][k] · Wᵀ + bias) (+ y when accumulating). Safe to call concurrently.
   void apply(const float* x, size_t m, float* y, const LinearEpilogue& epilogue = {}) const;
 
+  // Whether apply_bf16 is available: INT8 weights on our VNNI GEMM.
+  bool has_bf16_output() const;
+  // apply() with y in bf16 (uint16_t bits, rounded to nearest even), for results that are only
+  // quantized again (INT8 attention's Q, K and V): half the bytes to store and reread. Throws
+  // std::logic_error unless has_bf16_output() and epilogue.accumulate is false.
+  void apply_bf16(const float* x, size_t m, uint16_t* y, const LinearEpilogue& epilogue = {}) const;
+
   // y[m][next.out_features()] = next(this(x, epilogue), next_epilogue): two linears in a row, as
   // in a feed-forward block; out_features() must equal next.in_features(). When both run on our
   // INT8 VNNI GEMM the intermediate is kept in bf16 rather than f32, since it is only quantized to

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <stdexcept>
 #include <vector>
 
 #include "tests/kernels/kernel_test_support.h"
@@ -191,6 +193,36 @@ TEST_P(AttentionTest, RunOfSequencesPastRowZero) {
       for (size_t c = 0; c < p.hidden(); ++c)
         ASSERT_EQ(run[t * p.shape.ld_out + c], whole[t * p.shape.ld_out + c]) << t << "," << c;
     for (size_t c = 0; c < p.hidden(); ++c) ASSERT_TRUE(std::isnan(run[c])) << "row 0 is not ours";
+  }
+}
+
+// Q, K, V in bf16 (as INT8 models' QKV linear writes them) give exactly the INT8 result of
+// their widened values, odd head sizes, several blocks and a run past row 0 included.
+TEST(Int8AttentionFromBf16, MatchesWidenedFloats) {
+  if (!int8_attention_available()) {
+    const uint16_t none[1] = {};
+    const size_t offsets[] = {0, 1};
+    EXPECT_THROW(packed_int8_attention(none, none, none, nullptr, offsets, 1, {1, 1, 3, 1, 1.0f}),
+                 std::logic_error);
+    GTEST_SKIP() << "INT8 attention needs AVX-512 VNNI";
+  }
+  for (size_t head_dim : {64, 40}) {
+    Problem p({300, 130, 5}, 4, head_dim);
+    std::vector<uint16_t> bits(p.qkv.size());
+    for (size_t i = 0; i < bits.size(); ++i) {
+      bits[i] = test::to_bf16(p.qkv[i]);
+      p.qkv[i] = test::from_bf16(bits[i]);
+    }
+    const size_t first = 1;  // a run of the last two sequences
+    const std::vector<float> expected = p.run(AttentionPrecision::Int8);
+    std::vector<float> out(expected.size(), NAN);
+    packed_int8_attention(bits.data(), bits.data() + p.hidden(), bits.data() + 2 * p.hidden(),
+                          out.data(), p.offsets.data() + first, p.offsets.size() - 1 - first,
+                          p.shape);
+    for (size_t t = p.offsets[first]; t < p.tokens(); ++t)
+      for (size_t c = 0; c < p.hidden(); ++c)
+        ASSERT_EQ(out[t * p.shape.ld_out + c], expected[t * p.shape.ld_out + c])
+            << "head_dim " << head_dim << " token " << t << " column " << c;
   }
 }
 

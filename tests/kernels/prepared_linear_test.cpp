@@ -334,6 +334,26 @@ TEST(PreparedLinear, ChainedLinearsMatchTwoApplies) {
   }
 }
 
+// apply_bf16 rounds apply's results to nearest even, exactly; layers without it say so.
+TEST(PreparedLinear, Bf16OutputIsTheRoundedF32Output) {
+  const Problem p({17, 256, 200});
+  const PreparedLinear int8 = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), 200, 256);
+  const PreparedLinear f32 = PreparedLinear::f32(p.w.data(), 200, 256);
+  const LinearEpilogue epilogue = p.epilogue({Activation::GeluErf, true, false});
+  std::vector<uint16_t> y(17 * 200);
+  EXPECT_FALSE(f32.has_bf16_output());
+  EXPECT_THROW(f32.apply_bf16(p.x.data(), 17, y.data(), epilogue), std::logic_error);
+  EXPECT_EQ(int8.has_bf16_output(), vnni_active());
+  if (!int8.has_bf16_output()) GTEST_SKIP() << "bf16 outputs need our VNNI GEMM";
+  EXPECT_THROW(
+      int8.apply_bf16(p.x.data(), 17, y.data(), p.epilogue({Activation::None, false, true})),
+      std::logic_error);
+  std::vector<float> expected(17 * 200);
+  int8.apply(p.x.data(), 17, expected.data(), epilogue);
+  int8.apply_bf16(p.x.data(), 17, y.data(), epilogue);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], test::to_bf16(expected[i])) << i;
+}
+
 TEST(PreparedLinear, ChainedLinearsMustFitEachOther) {
   const Problem p({2, 8, 4});
   const PreparedLinear layer = PreparedLinear::f32(p.w.data(), 4, 8);
