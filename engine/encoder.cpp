@@ -26,11 +26,6 @@ kernels::Activation kernel_activation(HiddenActivation act) {
   return kernels::Activation::None;
 }
 
-void linear(const kernels::AlignedVector<float>& x, size_t tokens, const LinearWeights& w,
-            kernels::AlignedVector<float>& y) {
-  w.op.apply(x.data(), tokens, y.data(), {.bias = w.bias});
-}
-
 // Below this many tokens a sequence's attention runs faster in FP32: the INT8 path's packing and
 // quantizing outweigh its faster products (16 tokens: 2.5x, 32: 1.45x; equal at 64, alternating
 // in one process with BGE-M3's 16 heads).
@@ -131,26 +126,28 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
     first = end;
   }
 
-  // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)).
-  linear(ws.context, tokens, layer.attention_output, ws.scratch);
-  kernels::add_layer_norm(ws.scratch.data(), ws.hidden.data(), layer.attention_norm.gamma,
-                          layer.attention_norm.beta, config_.layer_norm_eps, tokens, hidden);
-  ws.hidden.swap(ws.scratch);
+  // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)). The linears add their
+  // results to h in their epilogues, where h's lines are being written anyway, so each LayerNorm
+  // reads one array rather than two.
+  float* h = ws.hidden.data();
+  layer.attention_output.op.apply(ws.context.data(), tokens, h,
+                                  {.bias = layer.attention_output.bias, .accumulate = true});
+  kernels::layer_norm(h, layer.attention_norm.gamma, layer.attention_norm.beta,
+                      config_.layer_norm_eps, h, tokens, hidden);
   // The feed-forward pair in one call, which may keep its wide intermediate narrower than f32.
   layer.intermediate.op.apply_then(
-      ws.hidden.data(), tokens,
+      h, tokens,
       {.bias = layer.intermediate.bias, .activation = kernel_activation(config_.hidden_act)},
-      layer.output.op, {.bias = layer.output.bias}, ws.scratch.data());
-  kernels::add_layer_norm(ws.scratch.data(), ws.hidden.data(), layer.output_norm.gamma,
-                          layer.output_norm.beta, config_.layer_norm_eps, tokens, hidden);
-  ws.hidden.swap(ws.scratch);
+      layer.output.op, {.bias = layer.output.bias, .accumulate = true}, h);
+  kernels::layer_norm(h, layer.output_norm.gamma, layer.output_norm.beta, config_.layer_norm_eps, h,
+                      tokens, hidden);
 }
 
 void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
   // resize() keeps capacity, so buffers are allocated once per largest batch and then reused.
-  for (auto* buffer : {&ws.hidden, &ws.scratch, &ws.context}) buffer->resize(tokens * hidden);
+  for (auto* buffer : {&ws.hidden, &ws.context}) buffer->resize(tokens * hidden);
 
   embed_tokens(batch, ws);
   for (const auto& layer : weights_.layers) run_layer(layer, batch, ws);

@@ -13,7 +13,7 @@ namespace embed {
 // Activation buffers for one batch shape, grown on demand and reused across layers and calls.
 struct EncoderWorkspace {
   // Cache-line aligned: the kernels read and write their rows in whole vectors.
-  kernels::AlignedVector<float> hidden, scratch, qkv, context;
+  kernels::AlignedVector<float> hidden, qkv, context;
   kernels::AlignedVector<uint16_t> qkv_bf16;  // Q|K|V of sequences on INT8 attention
   std::vector<int32_t> positions;
 };

@@ -66,20 +66,10 @@ inline float horizontal_max(const Batch& v) {
   return m;
 }
 
-template <bool kWithResidual>
-void layer_norm_row(const float* x, const float* residual, const float* gamma, const float* beta,
-                    float eps, float* y, size_t cols) {
-  // With a residual, the sum is written to y first and normalised there.
+void layer_norm_row(const float* x, const float* gamma, const float* beta, float eps, float* y,
+                    size_t cols) {
   Batch sum(0.0f);
-  for_batches(cols, [&](size_t i, size_t lanes) {
-    Batch v = load(x + i, lanes);
-    if constexpr (kWithResidual) {
-      v += load(residual + i, lanes);
-      store(y + i, lanes, v);
-    }
-    sum += v;
-  });
-  const float* src = kWithResidual ? y : x;
+  for_batches(cols, [&](size_t i, size_t lanes) { sum += load(x + i, lanes); });
   const float mean = xsimd::hadd(sum) / static_cast<float>(cols);
 
   // Two-pass variance: centring first avoids the cancellation of E[x²] - mean². The sum of the
@@ -88,7 +78,7 @@ void layer_norm_row(const float* x, const float* residual, const float* gamma, c
   Batch dsum(0.0f), sq(0.0f);
   const Batch first_mean(mean);
   for_batches(cols, [&](size_t i, size_t lanes) {
-    const Batch d = load(src + i, lanes, mean) - first_mean;
+    const Batch d = load(x + i, lanes, mean) - first_mean;
     dsum += d;
     sq = xsimd::fma(d, d, sq);
   });
@@ -99,20 +89,15 @@ void layer_norm_row(const float* x, const float* residual, const float* gamma, c
   const Batch vmean(mean + correction);
   const Batch vrstd(rstd);
   for_batches(cols, [&](size_t i, size_t lanes) {
-    const Batch n = (load(src + i, lanes) - vmean) * vrstd;
+    const Batch n = (load(x + i, lanes) - vmean) * vrstd;
     store(y + i, lanes, xsimd::fma(n, load(gamma + i, lanes), load(beta + i, lanes)));
   });
 }
 
-void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta,
-                float eps, float* y, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; ++r) {
-    const size_t o = r * cols;
-    if (residual)
-      layer_norm_row<true>(x + o, residual + o, gamma, beta, eps, y + o, cols);
-    else
-      layer_norm_row<false>(x + o, nullptr, gamma, beta, eps, y + o, cols);
-  }
+void layer_norm(const float* x, const float* gamma, const float* beta, float eps, float* y,
+                size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r)
+    layer_norm_row(x + r * cols, gamma, beta, eps, y + r * cols, cols);
 }
 
 template <class F>

@@ -12,9 +12,9 @@
 namespace embed::kernels {
 
 struct KernelTable {
-  // y[r] = layer_norm(x[r] (+ residual[r] when residual is not null)); y may alias x.
-  void (*layer_norm)(const float* x, const float* residual, const float* gamma, const float* beta,
-                     float eps, float* y, size_t rows, size_t cols);
+  // y[r] = layer_norm(x[r]); y may alias x.
+  void (*layer_norm)(const float* x, const float* gamma, const float* beta, float eps, float* y,
+                     size_t rows, size_t cols);
   void (*activation)(Activation act, float* x, size_t n);
   void (*softmax_rows)(float* x, size_t rows, size_t cols);
   void (*add)(float* y, const float* x, size_t n);

@@ -8,8 +8,4 @@ namespace embed::kernels {
 void layer_norm(const float* x, const float* gamma, const float* beta, float eps, float* y,
                 size_t rows, size_t cols);
 
-// x[r] = layer_norm(x[r] + residual[r]): the post-LN residual step in one pass over memory.
-void add_layer_norm(float* x, const float* residual, const float* gamma, const float* beta,
-                    float eps, size_t rows, size_t cols);
-
 }  // namespace embed::kernels

@@ -57,13 +57,13 @@ class PreparedLinear {
   void apply_bf16(const float* x, size_t m, uint16_t* y, const LinearEpilogue& epilogue = {}) const;
 
   // y[m][next.out_features()] = next(this(x, epilogue), next_epilogue): two linears in a row, as
-  // in a feed-forward block; out_features() must equal next.in_features(). When both run on our
-  // INT8 VNNI GEMM the intermediate is kept in bf16 rather than f32, since it is only quantized to
-  // 8 bits again: at 4x the hidden width it is the largest activation, and halving it cuts the
-  // GEMM's store stalls and the quantizer's reads (BGE-M3's FFN at 512-4096 rows: 1.5-4% by the
-  // fastest runs, 1-8% by medians, alternating in one process). Its rounding adds at most 2^-9
-  // relative error before that quantization's steps of 2^-7 of the row's maximum. Elsewhere the
-  // intermediate is f32. Safe to call concurrently.
+  // in a feed-forward block; out_features() must equal next.in_features(), and y may be x. When
+  // both run on our INT8 VNNI GEMM the intermediate is kept in bf16 rather than f32, since it is
+  // only quantized to 8 bits again: at 4x the hidden width it is the largest activation, and
+  // halving it cuts the GEMM's store stalls and the quantizer's reads (BGE-M3's FFN at 512-4096
+  // rows: 1.5-4% by the fastest runs, 1-8% by medians, alternating in one process). Its rounding
+  // adds at most 2^-9 relative error before that quantization's steps of 2^-7 of the row's maximum.
+  // Elsewhere the intermediate is f32. Safe to call concurrently.
   void apply_then(const float* x, size_t m, const LinearEpilogue& epilogue,
                   const PreparedLinear& next, const LinearEpilogue& next_epilogue, float* y) const;
 

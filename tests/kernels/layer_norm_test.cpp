@@ -61,22 +61,6 @@ TEST_P(LayerNormTest, MatchesReference) {
   }
 }
 
-TEST_P(LayerNormTest, AddLayerNormNormalisesTheSum) {
-  for (const Shape& s : kShapes) {
-    SCOPED_TRACE(testing::Message() << s.rows << "x" << s.cols);
-    std::vector<float> x = random_floats(s.rows * s.cols, -3.0f, 3.0f, 4);
-    const std::vector<float> residual = random_floats(x.size(), -3.0f, 3.0f, 5);
-    const std::vector<float> gamma = random_floats(s.cols, 0.5f, 1.5f, 6);
-    const std::vector<float> beta = random_floats(s.cols, -1.0f, 1.0f, 7);
-    std::vector<float> sum(x.size());
-    for (size_t i = 0; i < x.size(); ++i) sum[i] = x[i] + residual[i];
-    const std::vector<float> expected = reference(sum, gamma, beta, s.rows, s.cols);
-
-    add_layer_norm(x.data(), residual.data(), gamma.data(), beta.data(), kEps, s.rows, s.cols);
-    for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i], expected[i], kTolerance) << i;
-  }
-}
-
 EMBED_INSTANTIATE_PER_ISA(LayerNormTest);
 
 }  // namespace

@@ -354,6 +354,29 @@ TEST(PreparedLinear, Bf16OutputIsTheRoundedF32Output) {
   for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], test::to_bf16(expected[i])) << i;
 }
 
+// The encoder adds the feed-forward block's result to its own input in place.
+TEST(PreparedLinear, ChainedLinearsMayWriteTheirInput) {
+  for (const Shape& s : {Shape{16, 64, 128}, Shape{300, 256, 512}}) {
+    const Problem p(s);
+    const std::vector<float> w2 = random_floats(s.k * s.n, -0.3f, 0.3f, 64);
+    std::vector<int8_t> w2_q(w2.size());
+    std::vector<float> w2_scales(s.k);
+    quantize_rows_symmetric(w2.data(), s.k, s.n, w2_q.data(), w2_scales.data());
+    const PreparedLinear pairs[][2] = {
+        {PreparedLinear::f32(p.w.data(), s.n, s.k), PreparedLinear::f32(w2.data(), s.k, s.n)},
+        {PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k),
+         PreparedLinear::int8(w2_q.data(), w2_scales.data(), s.k, s.n)}};
+    const LinearEpilogue first = p.epilogue({Activation::GeluErf, true, false});
+    const LinearEpilogue second = {nullptr, Activation::None, true};
+    for (const auto& [layer, next] : pairs) {
+      std::vector<float> expected = p.x, x = p.x;
+      layer.apply_then(p.x.data(), s.m, first, next, second, expected.data());
+      layer.apply_then(x.data(), s.m, first, next, second, x.data());
+      ASSERT_EQ(x, expected) << "m=" << s.m << " format " << int(layer.format());
+    }
+  }
+}
+
 TEST(PreparedLinear, ChainedLinearsMustFitEachOther) {
   const Problem p({2, 8, 4});
   const PreparedLinear layer = PreparedLinear::f32(p.w.data(), 4, 8);
