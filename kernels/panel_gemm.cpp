@@ -207,8 +207,16 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
       m <= kMaxRowsForOneBlock ? m : std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
   const size_t row_blocks = (m + max_block_rows - 1) / max_block_rows;
   const size_t block_rows = round_up((m + row_blocks - 1) / row_blocks, kTileRows);
-  // At least four items per thread in each block, so that waiting for the last one costs little.
-  const size_t item_panels = std::clamp<size_t>(panels / (4 * threads), 1, kMaxPanelsPerItem);
+  // With one row block (few rows: the weights stream from memory) items are single panels handed
+  // out in guided chunks: long runs of consecutive panels first, whose next-panel prefetches stay
+  // useful, and single panels at the end, so that the threads finish together (a BGE-M3 INT8 1x16
+  // forward pass 3% faster, MiniLM's ~10%, alternating in one process; single panels handed out
+  // one by one were 5% slower, each starting on a cold slice). With several row blocks, items of
+  // up to kMaxPanelsPerItem, at least four per thread in each block, go dynamically, so that all
+  // threads stay on one block.
+  const bool one_block = row_blocks == 1;
+  const size_t item_panels =
+      one_block ? 1 : std::clamp<size_t>(panels / (4 * threads), 1, kMaxPanelsPerItem);
   const size_t items_per_block = (panels + item_panels - 1) / item_panels;
   const auto items = static_cast<ptrdiff_t>(row_blocks * items_per_block);
   // Allocated here, where a failure can still throw, rather than inside the parallel region.
@@ -217,13 +225,19 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
 #pragma omp parallel if (items > 1 && threads > 1)
   {
     int32_t* mine = partial + static_cast<size_t>(omp_get_thread_num()) * slice;
-#pragma omp for schedule(dynamic)
-    for (ptrdiff_t item = 0; item < items; ++item) {
+    const auto run = [&](ptrdiff_t item) {
       const size_t block = static_cast<size_t>(item) / items_per_block;
       const size_t first = static_cast<size_t>(item) % items_per_block * item_panels;
       const size_t begin = block * block_rows, end = std::min(m, begin + block_rows);
       for (size_t p = first; p < std::min(panels, first + item_panels); ++p)
         panel_rows<A>(a, lda, begin, end, w, p, e, mine, y);
+    };
+    if (one_block) {
+#pragma omp for schedule(guided)
+      for (ptrdiff_t item = 0; item < items; ++item) run(item);
+    } else {
+#pragma omp for schedule(dynamic)
+      for (ptrdiff_t item = 0; item < items; ++item) run(item);
     }
   }
 }
