@@ -211,7 +211,7 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
 void packed_attention(const float* q, const float* k, const float* v, float* out,
                       const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
                       AttentionPrecision precision) {
-  if (precision == AttentionPrecision::Int8 && vnni_active())
+  if (precision == AttentionPrecision::Int8 && int8_attention_available())
     return int8_attention(q, k, v, out, seq_offsets, num_seqs, shape);
   f32_attention(q, k, v, out, seq_offsets, num_seqs, shape);
 }
