@@ -1,10 +1,9 @@
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "kernels/grown_buffer.h"
 #include "kernels/panel_gemm.h"
+#include "kernels/weight_memory.h"
 
 namespace embed::kernels {
 
@@ -22,11 +21,11 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
   packed.n = n;
   packed.k = k;
   packed.k_quads = (k + 3) / 4;
-  const size_t bytes = (packed.bytes() + 63) / 64 * 64;
-  int8_t* data = bytes ? static_cast<int8_t*>(std::aligned_alloc(64, bytes)) : nullptr;
-  if (bytes && data == nullptr) throw std::bad_alloc();
-  packed.data = std::shared_ptr<int8_t[]>(data, std::free);
-  std::memset(data, 0, bytes);
+  const size_t bytes = packed.bytes();
+  const std::shared_ptr<std::byte[]> storage = allocate_weight_memory(bytes);
+  int8_t* data = reinterpret_cast<int8_t*>(storage.get());
+  packed.data = std::shared_ptr<int8_t[]>(storage, data);
+  if (bytes) std::memset(data, 0, bytes);
   // Written in order; the reads walk 64 weight rows at once, which stay in cache.
   for (size_t j0 = 0; j0 < n; j0 += kPanelWidth) {
     int8_t* panel = data + j0 / kPanelWidth * packed.k_quads * kPanelStepBytes;

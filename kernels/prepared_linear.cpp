@@ -15,6 +15,7 @@
 #include "kernels/onednn_matmul.h"
 #include "kernels/panel_gemm.h"
 #include "kernels/parallel.h"
+#include "kernels/weight_memory.h"
 
 namespace embed::kernels {
 namespace {
@@ -60,15 +61,17 @@ bool is_panel_layout(const memory::desc& desc, size_t k) {
 }
 
 // The {k, n} weights held as w[n][k] ("ba") of `type` at `data`, copied into oneDNN's preferred
-// layout for `src_type` activations (converting the element type if the layouts' types differ).
+// layout for `src_type` activations (converting the element type if the layouts' types differ),
+// in `storage`.
 memory pack_weights(const void* data, Type type, Type src_type, Type packed_type, size_t n,
-                    size_t k) {
+                    size_t k, std::shared_ptr<std::byte[]>& storage) {
   const memory::desc packed_md = preferred_weights_desc(src_type, packed_type, k, n);
+  storage = allocate_weight_memory(packed_md.get_size());
   try {
     dnnl::engine& engine = cpu_engine();
     memory plain(memory::desc(matrix_dims(k, n), type, memory::format_tag::ba), engine,
                  const_cast<void*>(data));
-    memory packed(packed_md, engine);
+    memory packed(packed_md, engine, storage.get());
     dnnl::stream stream(engine);
     dnnl::reorder(plain, packed).execute(stream, plain, packed);
     stream.wait();
@@ -85,9 +88,10 @@ struct PreparedLinear::Weights {
   Weights(WeightFormat format, size_t n, size_t k) : format(format), n(n), k(k) {}
   WeightFormat format;
   size_t n, k;
-  memory packed;            // F32, BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
-  Int8Panels panels;        // INT8 with our VNNI GEMM (vnni_active() at preparation)
-  bool f32_panels = false;  // F32: `packed` is also f32_panel_gemm's layout
+  memory packed;  // F32, BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
+  std::shared_ptr<std::byte[]> packed_storage;  // packed's buffer
+  Int8Panels panels;          // INT8 with our VNNI GEMM (vnni_active() at preparation)
+  bool f32_panels = false;    // F32: `packed` is also f32_panel_gemm's layout
   Type src_type = Type::f32;  // what the activations are fed to oneDNN as
   // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
   // the zero point from the accumulator, col_scales[j] are the weight scales.
@@ -100,7 +104,7 @@ PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
 
 PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
-  weights->packed = pack_weights(w, Type::f32, Type::f32, Type::f32, n, k);
+  weights->packed = pack_weights(w, Type::f32, Type::f32, Type::f32, n, k, weights->packed_storage);
   weights->f32_panels = vnni_active() && is_panel_layout(weights->packed.get_desc(), k);
   return PreparedLinear(std::move(weights));
 }
@@ -108,7 +112,8 @@ PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
 PreparedLinear PreparedLinear::bf16_bits(const uint16_t* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::BF16, n, k);
   if (bf16_compute() == Bf16Compute::Bf16) weights->src_type = Type::bf16;
-  weights->packed = pack_weights(w, Type::bf16, weights->src_type, weights->src_type, n, k);
+  weights->packed = pack_weights(w, Type::bf16, weights->src_type, weights->src_type, n, k,
+                                 weights->packed_storage);
   return PreparedLinear(std::move(weights));
 }
 
@@ -142,7 +147,7 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
   if (vnni_active())
     weights->panels = pack_int8_panels(w, n, k);
   else
-    weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k);
+    weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k, weights->packed_storage);
   return PreparedLinear(std::move(weights));
 }
 
