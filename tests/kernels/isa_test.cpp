@@ -22,8 +22,11 @@ TEST(Isa, DefaultIsTheWidestSupported) {
 }
 
 TEST(Isa, ForcingBySupportedName) {
-  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
-    if (cpu_supports(isa)) EXPECT_EQ(select_isa(isa_name(isa)), isa);
+  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (cpu_supports(isa)) {
+      EXPECT_EQ(select_isa(isa_name(isa)), isa);
+    }
+  }
 }
 
 TEST(Isa, ForcingAnUnknownNameIsAnError) {
