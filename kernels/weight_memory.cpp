@@ -8,10 +8,10 @@
 namespace embed::kernels {
 
 std::shared_ptr<std::byte[]> allocate_weight_memory(size_t bytes) {
+  if (bytes == 0) return nullptr;
   constexpr size_t kHugePage = size_t{2} << 20;
   const size_t alignment = bytes >= kHugePage ? kHugePage : 64;
   void* data = nullptr;
-  if (bytes == 0) return nullptr;
   if (::posix_memalign(&data, alignment, bytes) != 0) throw std::bad_alloc();
   // Advice that is refused (THP disabled) leaves ordinary pages: nothing to report.
   if (alignment == kHugePage) ::madvise(data, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
