@@ -54,48 +54,85 @@ size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
 }
 
-// Rounds to bf16 (nearest, ties to even) and packs the 16 results. The values are finite.
-__m256i round_to_bf16(__m512 v) {
+// v rounded to bf16 (nearest, ties to even), in the high half of each 32-bit lane. The values
+// are finite.
+__m512i bf16_in_high_halves(__m512 v) {
   const __m512i bits = _mm512_castps_si512(v);
   const __m512i lowest_kept = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-  const __m512i rounded =
-      _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), lowest_kept));
-  return _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16));
+  return _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), lowest_kept));
 }
 
-// The epilogue on rows [begin, end) × one panel of sums (row stride kPanelWidth): INT8
-// dequantizes; both add the bias, activate, accumulate (f32 outputs) and store the valid columns,
-// as f32 or bf16 (uint16_t).
+// The epilogue's per-column constants of one block of 16 columns.
+struct BlockConstants {
+  __mmask16 mask;
+  Batch bias;
+  __m512 offsets, scales;
+};
+
+template <Arithmetic A>
+BlockConstants block_constants(const Int8GemmEpilogue& e, size_t j, size_t n) {
+  BlockConstants c{lanes_mask(n - j), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+  if (e.bias) c.bias = _mm512_maskz_loadu_ps(c.mask, e.bias + j);
+  if constexpr (A == Arithmetic::Int8) {
+    c.offsets = _mm512_maskz_loadu_ps(c.mask, e.col_offsets + j);
+    c.scales = _mm512_maskz_loadu_ps(c.mask, e.col_scales + j);
+  }
+  return c;
+}
+
+// Row r's activated result for one block from its sums: INT8 dequantizes; both add the bias.
+template <Arithmetic A>
+Batch block_result(const int32_t* sums, size_t r, const BlockConstants& c,
+                   const Int8GemmEpilogue& e) {
+  const __m512i raw = _mm512_loadu_si512(sums);
+  Batch v;
+  if constexpr (A == Arithmetic::Int8) {
+    const Batch shifted = _mm512_sub_ps(_mm512_cvtepi32_ps(raw), c.offsets);
+    v = xsimd::fma(shifted, Batch(e.row_scales[r]) * Batch(c.scales), c.bias);
+  } else {
+    v = Batch(_mm512_castsi512_ps(raw)) + c.bias;
+  }
+  return fast_activation(e.activation, v);
+}
+
+// The epilogue on rows [begin, end) × one panel of sums (row stride kPanelWidth): the activated
+// results, accumulated onto y's (f32 outputs) or rounded to bf16 (uint16_t outputs), for the
+// valid columns. Column-outer: each block's constants are loaded once for all the rows. bf16
+// goes two blocks at a time, so that each row's 32 results are one 64-byte store (one shuffle
+// takes both blocks' high halves; per block, a shift, a narrowing store and half the stores).
 template <Arithmetic A, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
   const size_t blocks = std::min(kColumnBlocks, (n - col0 + 15) / 16);
-  // Column-outer: each block's offsets, scales and bias are loaded once for all the rows.
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t j = col0 + 16 * b;
-    const __mmask16 mask = lanes_mask(n - j);
-    const Batch bias = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + j) : _mm512_setzero_ps();
-    __m512 offsets = _mm512_setzero_ps(), scales = offsets;
-    if constexpr (A == Arithmetic::Int8) {
-      offsets = _mm512_maskz_loadu_ps(mask, e.col_offsets + j);
-      scales = _mm512_maskz_loadu_ps(mask, e.col_scales + j);
-    }
-    for (size_t r = begin; r < end; ++r) {
-      const __m512i raw = _mm512_loadu_si512(sums + (r - begin) * kPanelWidth + 16 * b);
-      Batch v;
-      if constexpr (A == Arithmetic::Int8) {
-        const Batch shifted = _mm512_sub_ps(_mm512_cvtepi32_ps(raw), offsets);
-        v = xsimd::fma(shifted, Batch(e.row_scales[r]) * Batch(scales), bias);
-      } else {
-        v = Batch(_mm512_castsi512_ps(raw)) + bias;
+  if constexpr (std::is_same_v<Out, uint16_t>) {
+    const __m512i odd_words =
+        _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33,  //
+                         31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    for (size_t b = 0; b < blocks; b += 2) {
+      const size_t j = col0 + 16 * b;
+      const bool pair = b + 1 < blocks;
+      const BlockConstants first = block_constants<A>(e, j, n);
+      const BlockConstants second = pair ? block_constants<A>(e, j + 16, n) : first;
+      const __mmask32 mask = first.mask | (pair ? __mmask32{second.mask} << 16 : 0);
+      for (size_t r = begin; r < end; ++r) {
+        const int32_t* row = sums + (r - begin) * kPanelWidth + 16 * b;
+        const __m512i low = bf16_in_high_halves(block_result<A>(row, r, first, e));
+        const __m512i high =
+            pair ? bf16_in_high_halves(block_result<A>(row + 16, r, second, e)) : low;
+        _mm512_mask_storeu_epi16(y + r * n + j, mask,
+                                 _mm512_permutex2var_epi16(low, odd_words, high));
       }
-      Out* out = y + r * n + j;
-      v = fast_activation(e.activation, v);
-      if constexpr (std::is_same_v<Out, uint16_t>) {
-        _mm256_mask_storeu_epi16(out, mask, round_to_bf16(v));
-      } else {
-        if (e.accumulate) v += Batch(_mm512_maskz_loadu_ps(mask, out));
-        _mm512_mask_storeu_ps(out, mask, v);
+    }
+  } else {
+    for (size_t b = 0; b < blocks; ++b) {
+      const size_t j = col0 + 16 * b;
+      const BlockConstants c = block_constants<A>(e, j, n);
+      for (size_t r = begin; r < end; ++r) {
+        Batch v = block_result<A>(sums + (r - begin) * kPanelWidth + 16 * b, r, c, e);
+        float* out = y + r * n + j;
+        if (e.accumulate) v += Batch(_mm512_maskz_loadu_ps(c.mask, out));
+        _mm512_mask_storeu_ps(out, c.mask, v);
       }
     }
   }
