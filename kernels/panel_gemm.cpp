@@ -99,8 +99,8 @@ Batch block_result(const int32_t* sums, size_t r, const BlockConstants& c,
 // The epilogue on rows [begin, end) × one panel of sums (row stride kPanelWidth): the activated
 // results, accumulated onto y's (f32 outputs) or rounded to bf16 (uint16_t outputs), for the
 // valid columns. Column-outer: each block's constants are loaded once for all the rows. bf16
-// goes two blocks at a time, so that each row's 32 results are one 64-byte store (one shuffle
-// takes both blocks' high halves; per block, a shift, a narrowing store and half the stores).
+// goes two blocks at a time: one shuffle takes both blocks' rounded high halves into a row's
+// 64-byte store, where each block alone needed a shift and a narrowing 32-byte store.
 template <Arithmetic A, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
