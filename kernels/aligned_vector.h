@@ -1,10 +1,13 @@
 #pragma once
 // Vectors whose storage starts on a cache line. Large blocks from malloc start 16 bytes into a
 // page, so every 64-byte vector load and store of a row split two cache lines: activations and
-// scratch live in these instead (INT8 GEMMs into aligned outputs ran up to 4% faster).
+// scratch live in these instead (INT8 GEMMs into aligned outputs ran up to 4% faster). Blocks of
+// 2 MB and more are also in huge pages (kernels/block_memory.h).
 #include <cstddef>
-#include <new>
+#include <cstdlib>
 #include <vector>
+
+#include "kernels/block_memory.h"
 
 namespace embed::kernels {
 
@@ -16,12 +19,8 @@ struct CacheLineAllocator {
   CacheLineAllocator() = default;
   template <class U>
   constexpr CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}
-  T* allocate(size_t count) {
-    return static_cast<T*>(::operator new (count * sizeof(T), std::align_val_t{kCacheLineBytes}));
-  }
-  void deallocate(T* p, size_t) noexcept {
-    ::operator delete (p, std::align_val_t{kCacheLineBytes});
-  }
+  T* allocate(size_t count) { return static_cast<T*>(allocate_block(count * sizeof(T))); }
+  void deallocate(T* p, size_t) noexcept { std::free(p); }
   template <class U>
   bool operator==(const CacheLineAllocator<U>&) const noexcept {
     return true;

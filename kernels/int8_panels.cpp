@@ -3,7 +3,7 @@
 
 #include "kernels/grown_buffer.h"
 #include "kernels/panel_gemm.h"
-#include "kernels/weight_memory.h"
+#include "kernels/block_memory.h"
 
 namespace embed::kernels {
 
@@ -22,7 +22,7 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
   packed.k = k;
   packed.k_quads = (k + 3) / 4;
   const size_t bytes = packed.bytes();
-  const std::shared_ptr<std::byte[]> storage = allocate_weight_memory(bytes);
+  const std::shared_ptr<std::byte[]> storage = allocate_shared_block(bytes);
   int8_t* data = reinterpret_cast<int8_t*>(storage.get());
   packed.data = std::shared_ptr<int8_t[]>(storage, data);
   if (bytes) std::memset(data, 0, bytes);

@@ -15,7 +15,7 @@
 #include "kernels/onednn_matmul.h"
 #include "kernels/panel_gemm.h"
 #include "kernels/parallel.h"
-#include "kernels/weight_memory.h"
+#include "kernels/block_memory.h"
 
 namespace embed::kernels {
 namespace {
@@ -66,7 +66,7 @@ bool is_panel_layout(const memory::desc& desc, size_t k) {
 memory pack_weights(const void* data, Type type, Type src_type, Type packed_type, size_t n,
                     size_t k, std::shared_ptr<std::byte[]>& storage) {
   const memory::desc packed_md = preferred_weights_desc(src_type, packed_type, k, n);
-  storage = allocate_weight_memory(packed_md.get_size());
+  storage = allocate_shared_block(packed_md.get_size());
   try {
     dnnl::engine& engine = cpu_engine();
     memory plain(memory::desc(matrix_dims(k, n), type, memory::format_tag::ba), engine,

@@ -1,4 +1,4 @@
-#include "kernels/weight_memory.h"
+#include "kernels/block_memory.h"
 
 #include <sys/mman.h>
 
@@ -7,7 +7,7 @@
 
 namespace embed::kernels {
 
-std::shared_ptr<std::byte[]> allocate_weight_memory(size_t bytes) {
+void* allocate_block(size_t bytes) {
   if (bytes == 0) return nullptr;
   constexpr size_t kHugePage = size_t{2} << 20;
   const size_t alignment = bytes >= kHugePage ? kHugePage : 64;
@@ -15,7 +15,11 @@ std::shared_ptr<std::byte[]> allocate_weight_memory(size_t bytes) {
   if (::posix_memalign(&data, alignment, bytes) != 0) throw std::bad_alloc();
   // Advice that is refused (THP disabled) leaves ordinary pages: nothing to report.
   if (alignment == kHugePage) ::madvise(data, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
-  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(data), std::free);
+  return data;
+}
+
+std::shared_ptr<std::byte[]> allocate_shared_block(size_t bytes) {
+  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(allocate_block(bytes)), std::free);
 }
 
 }  // namespace embed::kernels

@@ -1,5 +1,6 @@
-// Packed-weight memory: 2 MB aligned when that large, and advised as transparent huge pages.
-#include "kernels/weight_memory.h"
+// Block memory (packed weights, activations): 2 MB aligned when that large, and advised as
+// transparent huge pages.
+#include "kernels/block_memory.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "kernels/aligned_vector.h"
 
 namespace embed::kernels {
 namespace {
@@ -48,13 +51,14 @@ std::string thp_mode() {
   return modes.substr(open + 1, close - open - 1);
 }
 
-TEST(WeightMemory, NothingForZeroBytes) {
-  EXPECT_EQ(allocate_weight_memory(0), nullptr);
+TEST(BlockMemory, NothingForZeroBytes) {
+  EXPECT_EQ(allocate_block(0), nullptr);
+  EXPECT_EQ(allocate_shared_block(0), nullptr);
 }
 
-TEST(WeightMemory, SmallBlocksStartOnACacheLine) {
+TEST(BlockMemory, SmallBlocksStartOnACacheLine) {
   for (size_t bytes : {1, 100, 4096, 1 << 20}) {
-    const auto memory = allocate_weight_memory(bytes);
+    const auto memory = allocate_shared_block(bytes);
     ASSERT_NE(memory, nullptr);
     EXPECT_EQ(address(memory.get()) % 64, 0u) << bytes;
     std::memset(memory.get(), 0x5a, bytes);  // all of it is ours to write
@@ -62,9 +66,9 @@ TEST(WeightMemory, SmallBlocksStartOnACacheLine) {
   }
 }
 
-TEST(WeightMemory, LargeBlocksStartOnAHugePage) {
+TEST(BlockMemory, LargeBlocksStartOnAHugePage) {
   for (size_t bytes : {kHugePage, 5 * kHugePage + 12345}) {
-    const auto memory = allocate_weight_memory(bytes);
+    const auto memory = allocate_shared_block(bytes);
     ASSERT_NE(memory, nullptr);
     EXPECT_EQ(address(memory.get()) % kHugePage, 0u) << bytes;
     std::memset(memory.get(), 0x5a, bytes);
@@ -72,15 +76,19 @@ TEST(WeightMemory, LargeBlocksStartOnAHugePage) {
   }
 }
 
-TEST(WeightMemory, LargeBlocksAreAdvisedAsHugePages) {
+TEST(BlockMemory, LargeBlocksAreAdvisedAsHugePages) {
   const std::string mode = thp_mode();
   if (mode.empty() || mode == "never")
     GTEST_SKIP() << "transparent huge pages are off on this machine (mode '" << mode << "')";
-  const auto memory = allocate_weight_memory(3 * kHugePage);
+  const auto memory = allocate_shared_block(3 * kHugePage);
   const std::string eligible = thp_eligible(memory.get());
   if (eligible.empty()) GTEST_SKIP() << "this kernel's /proc/self/smaps has no THPeligible field";
   // In "madvise" mode only the advice makes the mapping eligible.
   EXPECT_EQ(eligible, "1") << "THP mode " << mode;
+  // Activations: large AlignedVectors take their storage from allocate_block.
+  const AlignedVector<float> activations(kHugePage);
+  EXPECT_EQ(address(activations.data()) % kHugePage, 0u);
+  EXPECT_EQ(thp_eligible(activations.data()), "1") << "THP mode " << mode;
 }
 
 }  // namespace
