@@ -1,6 +1,7 @@
 // Linear layers at BGE-M3 (XLM-R large) shapes through PreparedLinear: FP32 vs BF16 vs INT8 in
 // GOP/s (2·m·k·n per call) on 1 and 2 threads, small-batch latency, and the load-time cost of
-// packing weights. Compare with bench/peak_bench.cpp for the fraction of peak.
+// packing weights; and our INT8 GEMM kernel alone, on input already quantized. Compare with
+// bench/peak_bench.cpp for the fraction of peak.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "kernels/isa.h"
+#include "kernels/panel_gemm.h"
 #include "kernels/prepared_linear.h"
 #include "kernels/quantize.h"
 
@@ -112,6 +114,58 @@ BENCHMARK(BM_PreparedLinear)
     ->Name("BM_PreparedLinearSmallBatch")
     ->Apply(small_batches)
     ->ArgNames({"fmt", "thr", "m", "k", "n"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The INT8 GEMM kernel alone (kernels/panel_gemm.h) with the epilogues of BGE-M3's INT8 encoder,
+// its input already quantized (PreparedLinear also quantizes each call's input): QKV (n = 3k)
+// and FFN-up (n = 4k, with GELU) store bf16, the output projection (n = k) and FFN-down (k = 4n)
+// add to the f32 residual. Args: threads, m, k, n.
+void BM_Int8GemmKernel(benchmark::State& state) {
+  if (!vnni_active()) {
+    state.SkipWithError("our INT8 GEMM needs AVX-512 VNNI");
+    return;
+  }
+  const int threads = static_cast<int>(state.range(0));
+  const size_t m = state.range(1), k = state.range(2), n = state.range(3);
+  const Layer weights(n, k);
+  const Int8Panels panels = pack_int8_panels(weights.w_q.data(), n, k);
+  std::vector<uint8_t> a(m * k + 4);
+  std::mt19937 gen(4);
+  for (uint8_t& v : a) v = static_cast<uint8_t>(gen());
+  const std::vector<float> row_scales(m, 1e-3f), col_offsets(n, 0.0f), bias = random_floats(n, 3);
+  const bool to_residual = n <= k;
+  const Int8GemmEpilogue epilogue{row_scales.data(),
+                                  col_offsets.data(),
+                                  weights.scales.data(),
+                                  bias.data(),
+                                  n == 4 * k ? Activation::GeluErf : Activation::None,
+                                  to_residual};
+  std::vector<float> y(m * n);
+  std::vector<uint16_t> y_bf16(m * n);
+  const auto run = [&] {
+    if (to_residual)
+      int8_gemm(a.data(), m, k, panels.view(), epilogue, y.data());
+    else
+      int8_gemm_bf16(a.data(), m, k, panels.view(), epilogue, y_bf16.data());
+  };
+  const int saved_threads = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  run();
+  for (auto _ : state) run();
+  omp_set_num_threads(saved_threads);
+  state.counters["GOP/s"] =
+      benchmark::Counter(2.0 * m * k * n * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Int8GemmKernel)
+    ->ArgsProduct({{1, 2}, {16, 512, 4096}, {1024}, {1024, 3072, 4096}})
+    ->Args({1, 16, 4096, 1024})
+    ->Args({1, 512, 4096, 1024})
+    ->Args({1, 4096, 4096, 1024})
+    ->Args({2, 16, 4096, 1024})
+    ->Args({2, 512, 4096, 1024})
+    ->Args({2, 4096, 4096, 1024})
+    ->ArgNames({"thr", "m", "k", "n"})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
