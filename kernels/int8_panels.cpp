@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/block_memory.h"
 #include "kernels/grown_buffer.h"
 #include "kernels/panel_gemm.h"
-#include "kernels/block_memory.h"
 
 namespace embed::kernels {
 

@@ -9,13 +9,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/block_memory.h"
 #include "kernels/grown_buffer.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_table.h"
 #include "kernels/onednn_matmul.h"
 #include "kernels/panel_gemm.h"
 #include "kernels/parallel.h"
-#include "kernels/block_memory.h"
 
 namespace embed::kernels {
 namespace {
