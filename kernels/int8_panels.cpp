@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "kernels/block_memory.h"
@@ -22,9 +23,8 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
   packed.k = k;
   packed.k_quads = (k + 3) / 4;
   const size_t bytes = packed.bytes();
-  const std::shared_ptr<std::byte[]> storage = allocate_shared_block(bytes);
-  int8_t* data = reinterpret_cast<int8_t*>(storage.get());
-  packed.data = std::shared_ptr<int8_t[]>(storage, data);
+  int8_t* data = static_cast<int8_t*>(allocate_block(bytes));
+  packed.data = std::shared_ptr<int8_t[]>(data, std::free);
   if (bytes) std::memset(data, 0, bytes);
   // Written in order; the reads walk 64 weight rows at once, which stay in cache.
   for (size_t j0 = 0; j0 < n; j0 += kPanelWidth) {

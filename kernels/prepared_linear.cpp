@@ -60,28 +60,6 @@ bool is_panel_layout(const memory::desc& desc, size_t k) {
          blocking.strides[1] == dnnl_dim_t(k * kPanelWidth);
 }
 
-// The {k, n} weights held as w[n][k] ("ba") of `type` at `data`, copied into oneDNN's preferred
-// layout for `src_type` activations (converting the element type if the layouts' types differ),
-// in `storage`.
-memory pack_weights(const void* data, Type type, Type src_type, Type packed_type, size_t n,
-                    size_t k, std::shared_ptr<std::byte[]>& storage) {
-  const memory::desc packed_md = preferred_weights_desc(src_type, packed_type, k, n);
-  storage = allocate_shared_block(packed_md.get_size());
-  try {
-    dnnl::engine& engine = cpu_engine();
-    memory plain(memory::desc(matrix_dims(k, n), type, memory::format_tag::ba), engine,
-                 const_cast<void*>(data));
-    memory packed(packed_md, engine, storage.get());
-    dnnl::stream stream(engine);
-    dnnl::reorder(plain, packed).execute(stream, plain, packed);
-    stream.wait();
-    return packed;
-  } catch (const dnnl::error& e) {
-    throw std::runtime_error("packing linear weights [" + std::to_string(n) + "x" +
-                             std::to_string(k) + "]: oneDNN failed: " + e.what());
-  }
-}
-
 }  // namespace
 
 struct PreparedLinear::Weights {
@@ -97,6 +75,25 @@ struct PreparedLinear::Weights {
   // the zero point from the accumulator, col_scales[j] are the weight scales.
   int levels = 0, zero_point = 0;
   std::vector<float> col_offsets, col_scales;
+
+  // Sets `packed` (in packed_storage): the weights held as w[n][k] ("ba") of `type` at `data`,
+  // copied into oneDNN's preferred layout for src_type activations, converted to packed_type.
+  void pack(const void* data, Type type, Type packed_type) {
+    const memory::desc packed_md = preferred_weights_desc(src_type, packed_type, k, n);
+    packed_storage = allocate_shared_block(packed_md.get_size());
+    try {
+      dnnl::engine& engine = cpu_engine();
+      memory plain(memory::desc(matrix_dims(k, n), type, memory::format_tag::ba), engine,
+                   const_cast<void*>(data));
+      packed = memory(packed_md, engine, packed_storage.get());
+      dnnl::stream stream(engine);
+      dnnl::reorder(plain, packed).execute(stream, plain, packed);
+      stream.wait();
+    } catch (const dnnl::error& e) {
+      throw std::runtime_error("packing linear weights [" + std::to_string(n) + "x" +
+                               std::to_string(k) + "]: oneDNN failed: " + e.what());
+    }
+  }
 };
 
 PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
@@ -104,7 +101,7 @@ PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
 
 PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
-  weights->packed = pack_weights(w, Type::f32, Type::f32, Type::f32, n, k, weights->packed_storage);
+  weights->pack(w, Type::f32, Type::f32);
   weights->f32_panels = vnni_active() && is_panel_layout(weights->packed.get_desc(), k);
   return PreparedLinear(std::move(weights));
 }
@@ -112,8 +109,7 @@ PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
 PreparedLinear PreparedLinear::bf16_bits(const uint16_t* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::BF16, n, k);
   if (bf16_compute() == Bf16Compute::Bf16) weights->src_type = Type::bf16;
-  weights->packed = pack_weights(w, Type::bf16, weights->src_type, weights->src_type, n, k,
-                                 weights->packed_storage);
+  weights->pack(w, Type::bf16, weights->src_type);
   return PreparedLinear(std::move(weights));
 }
 
@@ -147,7 +143,7 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
   if (vnni_active())
     weights->panels = pack_int8_panels(w, n, k);
   else
-    weights->packed = pack_weights(w, Type::s8, Type::u8, Type::s8, n, k, weights->packed_storage);
+    weights->pack(w, Type::s8, Type::s8);
   return PreparedLinear(std::move(weights));
 }
 
