@@ -45,6 +45,19 @@ std::atomic<Bf16Compute>& bf16_choice() {
   return choice;
 }
 
+// Σ w[i] over k weights, in int32 (|Σ| ≤ 127·k). Summed in 16 lanes, which GCC vectorizes at
+// -O2; as a scalar loop these sums were 40% of loading an INT8 BGE-M3.
+int32_t weight_sum(const int8_t* w, size_t k) {
+  int32_t lanes[16] = {};
+  size_t i = 0;
+  for (; i + 16 <= k; i += 16)
+    for (size_t t = 0; t < 16; ++t) lanes[t] += w[i + t];
+  int32_t sum = 0;
+  for (int32_t lane : lanes) sum += lane;
+  for (; i < k; ++i) sum += w[i];
+  return sum;
+}
+
 // Up to this many rows f32_panel_gemm streams the weights faster than oneDNN's matmul (1.27x at
 // 16 rows, 1.2x at 48; even at 64, alternating in one process with the weights in memory).
 constexpr size_t kMaxRowsForF32Panels = 48;
@@ -130,16 +143,17 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
   weights->zero_point = weights->levels + 1;  // u8 activations in [1, 2·levels + 1]
   weights->src_type = Type::u8;
   weights->col_scales.assign(scales, scales + n);
-  weights->col_offsets.resize(n);
-  for (size_t j = 0; j < n; ++j) {
+  for (size_t j = 0; j < n; ++j)
     if (!std::isfinite(scales[j]))
       throw std::runtime_error("int8 linear weights [" + std::to_string(n) + "x" +
                                std::to_string(k) + "]: scale of output " + std::to_string(j) +
                                " is not finite");
-    int64_t sum = 0;
-    for (size_t i = 0; i < k; ++i) sum += w[j * k + i];
-    weights->col_offsets[j] = static_cast<float>(sum * weights->zero_point);
-  }
+  weights->col_offsets.resize(n);
+  parallel_ranges(n, k, [&](size_t begin, size_t end) {
+    for (size_t j = begin; j < end; ++j)
+      weights->col_offsets[j] =
+          static_cast<float>(int64_t{weight_sum(w + j * k, k)} * weights->zero_point);
+  });
   if (vnni_active())
     weights->panels = pack_int8_panels(w, n, k);
   else
