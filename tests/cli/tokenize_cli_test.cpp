@@ -77,6 +77,28 @@ TEST(TokenizeCli, TextArgumentsAndStdin) {
   EXPECT_EQ(lines[0]["ids"], json({101, 7592, 2088, 102}));
 }
 
+// --lines: one raw text per line, "\r\n" endings and empty lines (empty texts) included, from a
+// file or stdin.
+TEST(TokenizeCli, LinesInputHoldsRawTexts) {
+  EMBED_REQUIRE_FIXTURES();
+  const auto dir = tokenizer_dir("bert-base-uncased").string();
+  const auto path = temp_file("raw.txt", "Hello world!\r\n\n{\"text\": \"x\"}\nhello world");
+  for (const bool from_stdin : {false, true}) {
+    const auto result =
+        from_stdin ? test::run_cli({"tokenize", "--model", dir, "--lines"}, path.string())
+                   : test::run_cli({"tokenize", "--model", dir, "--lines", "-i", path.string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto lines = parse_lines(result.out);
+    ASSERT_EQ(lines.size(), 4u) << result.out;
+    EXPECT_EQ(lines[0]["ids"], json({101, 7592, 2088, 999, 102}));
+    EXPECT_EQ(lines[1]["ids"], json({101, 102}));
+    EXPECT_EQ(lines[2]["tokens"].front(), "[CLS]");
+    EXPECT_EQ(lines[2]["tokens"][1], "{") << "a JSON-looking line is text too";
+    EXPECT_EQ(lines[3]["ids"], json({101, 7592, 2088, 102}));
+  }
+  fs::remove(path);
+}
+
 TEST(TokenizeCli, MaxLengthKeepsSpecialTokens) {
   EMBED_REQUIRE_FIXTURES();
   const auto result =

@@ -42,29 +42,13 @@ struct Request {
   std::optional<std::vector<int32_t>> ids;
 };
 
-std::vector<Request> read_lines_input(const std::string& path) {
-  std::ifstream file;
-  std::istream& in = open_input(path, file);
-  std::vector<Request> requests;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    requests.push_back({input_name(path) + ":" + std::to_string(number), line, {}});
-  }
-  return requests;
-}
-
 std::vector<Request> collect_requests(const EncodeArgs& args) {
   std::vector<Request> requests;
   const std::string input = args.input.empty() && args.texts.empty() ? "-" : args.input;
   if (!input.empty()) {
-    if (args.lines) {
-      requests = read_lines_input(input);
-    } else {
-      for (auto& record : read_jsonl_inputs(input))
-        requests.push_back({input_name(input) + ":" + std::to_string(record.line),
-                            std::move(record.text), std::move(record.ids)});
-    }
+    for (auto& record : args.lines ? read_text_lines(input) : read_jsonl_inputs(input))
+      requests.push_back({input_name(input) + ":" + std::to_string(record.line),
+                          std::move(record.text), std::move(record.ids)});
   }
   for (size_t i = 0; i < args.texts.size(); ++i)
     requests.push_back({"TEXT argument " + std::to_string(i + 1), args.texts[i], {}});

@@ -71,4 +71,16 @@ std::vector<InputRecord> read_jsonl_inputs(const std::string& path) {
   return records;
 }
 
+std::vector<InputRecord> read_text_lines(const std::string& path) {
+  std::ifstream file;
+  std::istream& in = open_input(path, file);
+  std::vector<InputRecord> records;
+  std::string text;
+  for (size_t line = 1; std::getline(in, text); ++line) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    records.push_back({line, std::move(text), {}});
+  }
+  return records;
+}
+
 }  // namespace embed::cli

@@ -1,5 +1,6 @@
 #pragma once
-// Reads the CLI's JSON Lines input: one {"text": "..."} or {"ids": [...]} object per line.
+// Reads the CLI's input files: JSON Lines, one {"text": "..."} or {"ids": [...]} object per
+// line, or raw text, one input per line (--lines).
 #include <cstdint>
 #include <fstream>
 #include <istream>
@@ -22,5 +23,8 @@ std::string input_name(const std::string& path);
 
 // `path` "-" reads stdin. Blank lines are skipped. Errors name the file and line.
 std::vector<InputRecord> read_jsonl_inputs(const std::string& path);
+// Each line one text, empty lines included (an empty text), without its line break ("\n" or
+// "\r\n"). `path` "-" reads stdin.
+std::vector<InputRecord> read_text_lines(const std::string& path);
 
 }  // namespace embed::cli

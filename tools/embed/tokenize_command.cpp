@@ -16,6 +16,7 @@ namespace {
 struct TokenizeArgs {
   std::string model;
   std::string input;
+  bool lines = false;
   size_t max_length = 0;
   std::vector<std::string> texts;
 };
@@ -31,7 +32,7 @@ void run_tokenize(const TokenizeArgs& args) {
   const Tokenizer tokenizer = Tokenizer::load(args.model);
   const std::string input = args.input.empty() && args.texts.empty() ? "-" : args.input;
   if (!input.empty()) {
-    for (const auto& record : read_jsonl_inputs(input)) {
+    for (const auto& record : args.lines ? read_text_lines(input) : read_jsonl_inputs(input)) {
       const std::string where = input_name(input) + ":" + std::to_string(record.line);
       if (!record.text) throw std::runtime_error(where + ": expected {\"text\": ...}");
       try {
@@ -61,8 +62,10 @@ void add_tokenize_command(CLI::App& app) {
                   "Model folder, or a folder holding only tokenizer files")
       ->required();
   cmd->add_option("-i,--input", args->input,
-                  "JSON Lines input, one {\"text\": \"...\"} per line ('-' = stdin; the default "
-                  "when no TEXT is given); printed before the TEXT arguments");
+                  "JSON Lines input, one {\"text\": \"...\"} per line, or raw texts with --lines "
+                  "('-' = stdin; the default when no TEXT is given); printed before the TEXT "
+                  "arguments");
+  cmd->add_flag("--lines", args->lines, "The input file holds one raw text per line");
   cmd->add_option("--max-length", args->max_length,
                   "Truncate to N ids, special tokens included (default: no truncation)")
       ->check(CLI::PositiveNumber);
