@@ -1,5 +1,7 @@
 #include "engine/quantize.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <stdexcept>
@@ -79,6 +81,51 @@ void add_quantized(OutputTensors& out, const TensorView& view) {
   out.add(view.name + kScaleSuffix, DType::F32, {view.shape[0]}, std::move(scales));
 }
 
+// Writes the INT8 copy of `model` (loaded from source_dir) into the folder `out`.
+void write_quantized(const Model& model, const std::filesystem::path& source_dir,
+                     const std::filesystem::path& out) {
+  // Names relative to the checkpoint's prefix, as the binder resolves them.
+  const std::vector<std::string> linear_names = linear_weight_names(model.config());
+  const std::set<std::string> quantized(linear_names.begin(), linear_names.end());
+  const Checkpoint checkpoint = Checkpoint::open(source_dir);
+  OutputTensors tensors;
+  for (const TensorView* view : checkpoint.tensors()) {
+    const std::string name = unprefixed_tensor_name(view->name);
+    if (is_unused_tensor(name)) continue;
+    TensorView renamed = *view;
+    renamed.name = name;
+    if (quantized.contains(name) || name == kWordEmbeddingsName)
+      add_quantized(tensors, renamed);
+    else
+      tensors.add(name, DType::F32, view->shape, float_bytes(renamed));
+  }
+  write_safetensors(out / "model.safetensors", tensors.tensors,
+                    {{"format", "pt"},
+                     {"embed.quantization", kQuantizationScheme},
+                     {"embed.tool_version", kToolVersion},
+                     {kSourceSpaceIdKey, model.space_id()}});
+
+  // BGE-M3 heads stay F32, written as safetensors whatever the source format was.
+  const BgeM3Heads heads = BgeM3Heads::load(source_dir, model.info().hidden_size);
+  for (const auto& [name, head] : heads.dense_heads()) {
+    const TensorToWrite head_tensors[] = {
+        {"weight",
+         DType::F32,
+         {head->out_features, head->in_features},
+         std::as_bytes(std::span(head->weight))},
+        {"bias", DType::F32, {head->out_features}, std::as_bytes(std::span(head->bias))}};
+    write_safetensors(out / (name + ".safetensors"), head_tensors);
+  }
+
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_dir)) {
+    const auto relative = std::filesystem::relative(entry.path(), source_dir);
+    if (!entry.is_regular_file() || !is_copied_file(relative)) continue;
+    const auto target = out / relative;
+    std::filesystem::create_directories(target.parent_path());
+    std::filesystem::copy_file(entry.path(), target);
+  }
+}
+
 }  // namespace
 
 QuantizeReport quantize_model(const std::string& source, const std::filesystem::path& destination) {
@@ -86,54 +133,36 @@ QuantizeReport quantize_model(const std::string& source, const std::filesystem::
   const ModelInfo& info = model.info();
   if (info.quantized) throw std::runtime_error(info.path.string() + ": already quantized");
   const std::filesystem::path source_dir = info.path;
-  if (std::filesystem::exists(destination) && std::filesystem::equivalent(destination, source_dir))
-    throw std::runtime_error(destination.string() +
-                             ": the output folder must differ from the "
-                             "source");
-  std::filesystem::create_directories(destination);
+  // "out/" names the folder "out".
+  const std::filesystem::path target =
+      destination.has_filename() ? destination : destination.parent_path();
+  if (std::filesystem::exists(target) && std::filesystem::equivalent(target, source_dir))
+    throw std::runtime_error(target.string() + ": the output folder must differ from the source");
+  // A folder that already holds files could mix them with ours: a stale tokenizer.json there
+  // would be loaded instead of the vocab.txt we copy.
+  if (std::filesystem::exists(target) &&
+      !(std::filesystem::is_directory(target) && std::filesystem::is_empty(target)))
+    throw std::runtime_error(target.string() +
+                             ": already exists and is not an empty folder; remove it or choose "
+                             "a new output folder");
 
-  // Names relative to the checkpoint's prefix, as the binder resolves them.
-  const std::vector<std::string> linear_names = linear_weight_names(model.config());
-  const std::set<std::string> quantized(linear_names.begin(), linear_names.end());
-  const Checkpoint checkpoint = Checkpoint::open(source_dir);
-  OutputTensors out;
-  for (const TensorView* view : checkpoint.tensors()) {
-    const std::string name = unprefixed_tensor_name(view->name);
-    if (is_unused_tensor(name)) continue;
-    TensorView renamed = *view;
-    renamed.name = name;
-    if (quantized.contains(name) || name == kWordEmbeddingsName)
-      add_quantized(out, renamed);
-    else
-      out.add(name, DType::F32, view->shape, float_bytes(renamed));
+  // Written beside the target and renamed into place when complete, so that a failure leaves no
+  // half-written model folder behind.
+  const std::filesystem::path staging =
+      target.parent_path() /
+      (target.filename().string() + ".partial-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(staging);
+  std::filesystem::create_directories(staging);
+  try {
+    write_quantized(model, source_dir, staging);
+    if (std::filesystem::exists(target)) std::filesystem::remove(target);  // the empty folder
+    std::filesystem::rename(staging, target);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+    throw;
   }
-  write_safetensors(destination / "model.safetensors", out.tensors,
-                    {{"format", "pt"},
-                     {"embed.quantization", kQuantizationScheme},
-                     {"embed.tool_version", kToolVersion},
-                     {kSourceSpaceIdKey, model.space_id()}});
-
-  // BGE-M3 heads stay F32, written as safetensors whatever the source format was.
-  const BgeM3Heads heads = BgeM3Heads::load(source_dir, info.hidden_size);
-  for (const auto& [name, head] : heads.dense_heads()) {
-    const TensorToWrite tensors[] = {
-        {"weight",
-         DType::F32,
-         {head->out_features, head->in_features},
-         std::as_bytes(std::span(head->weight))},
-        {"bias", DType::F32, {head->out_features}, std::as_bytes(std::span(head->bias))}};
-    write_safetensors(destination / (name + ".safetensors"), tensors);
-  }
-
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_dir)) {
-    const auto relative = std::filesystem::relative(entry.path(), source_dir);
-    if (!entry.is_regular_file() || !is_copied_file(relative)) continue;
-    const auto target = destination / relative;
-    std::filesystem::create_directories(target.parent_path());
-    std::filesystem::copy_file(entry.path(), target,
-                               std::filesystem::copy_options::overwrite_existing);
-  }
-  return {model.space_id(), weight_bytes(source_dir), weight_bytes(destination)};
+  return {model.space_id(), weight_bytes(source_dir), weight_bytes(target)};
 }
 
 }  // namespace embed

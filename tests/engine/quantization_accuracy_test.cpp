@@ -2,6 +2,9 @@
 // FP32, the INT8 folder's format, and its vector-space id.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "engine/quantize.h"
 #include "loaders/safetensors.h"
 #include "tests/engine/quantization_gates.h"
@@ -97,6 +100,40 @@ TEST_P(QuantizationAccuracy, FolderFormatAndSpaceId) {
   for (int64_t c = 0; c < q->shape[1]; ++c) max_q = std::max(max_q, std::abs(int(values[c])));
   EXPECT_EQ(max_q, 127);
   EXPECT_LT(report_.output_bytes, report_.source_bytes * 0.35);
+}
+
+// The output must be a new or empty folder: files already there could be loaded in place of ours
+// (a stale tokenizer.json before the copied vocab.txt). Nothing is left behind on refusal, and a
+// trailing slash names the same folder.
+TEST(QuantizeOutputFolder, RefusesFilesAndAcceptsAnEmptyFolder) {
+  EMBED_REQUIRE_FIXTURES();
+  namespace fs = std::filesystem;
+  const std::string source = test::fixture_model_dir(test::fixture_model_names().front()).string();
+  const fs::path root =
+      fs::temp_directory_path() / ("embed_quantize_out_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "taken");
+  { std::ofstream(root / "taken" / "tokenizer.json") << "{}"; }
+  try {
+    quantize_model(source, root / "taken");
+    ADD_FAILURE() << "a folder holding files was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find((root / "taken").string() + ": already exists"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(test::read_text_file(root / "taken" / "tokenizer.json"), "{}");
+
+  fs::create_directories(root / "empty");
+  const QuantizeReport report = quantize_model(source, (root / "empty").string() + "/");
+  EXPECT_GT(report.output_bytes, 0u);
+  EXPECT_TRUE(Model::load((root / "empty").string()).info().quantized);
+  // Only the two outputs remain: no staging folder.
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(root)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"empty", "taken"}));
+  fs::remove_all(root);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizationAccuracy,

@@ -32,7 +32,7 @@ void add_quantize_command(CLI::App& app) {
       "quantize",
       "Write an INT8 copy of a model folder that every command loads like the original");
   cmd->add_option("-m,--model", args->model, "Source model folder or ORG/NAME")->required();
-  cmd->add_option("--out", args->out, "Output folder (created)")->required();
+  cmd->add_option("--out", args->out, "Output folder: a new or empty one")->required();
   cmd->add_option("--type", args->type, "Quantization type")
       ->check(CLI::IsMember({"int8"}))
       ->capture_default_str();
