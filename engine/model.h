@@ -2,9 +2,11 @@
 // Public entry point: an embedding model (BERT or XLM-RoBERTa / BGE-M3 family) loaded from a
 // Hugging Face folder. One Model serves concurrent encode calls from several threads.
 //
-//   embed::Model model = embed::Model::load("BAAI/bge-m3");  // a folder, or ORG/NAME in the HF
-//   cache auto out = model.encode({"What is BGE M3?"}, {.sparse = true, .colbert = true}); float
-//   dense_dot = embed::dense_score(out[0].dense, out[0].dense);
+//   // A folder, or ORG/NAME in the Hugging Face cache:
+//   embed::Model model = embed::Model::load("BAAI/bge-m3");
+//   std::vector<std::string> texts{"What is BGE M3?"};
+//   auto out = model.encode(texts, {.sparse = true, .colbert = true});
+//   float self_score = embed::dense_score(out[0].dense, out[0].dense);  // engine/scores.h
 #include <cstdint>
 #include <filesystem>
 #include <memory>
