@@ -132,37 +132,44 @@ Symmetric symmetric(__m512 amax) {
           _mm512_mask_div_ps(_mm512_set1_ps(1.0f), ok, amax, levels)};
 }
 
-// The first 16 (of d) values at x as floats, zero past d: f32, or bf16 (uint16_t) widened exactly.
-__m512 load16(const float* x, size_t d) {
-  return _mm512_maskz_loadu_ps(lanes_mask(d), x);
+// The 16 values at x in `lanes`, zero elsewhere, as floats: f32, or bf16 (uint16_t) widened
+// exactly.
+__m512 load16(const float* x, __mmask16 lanes) {
+  return _mm512_maskz_loadu_ps(lanes, x);
 }
-__m512 load16(const uint16_t* x, size_t d) {
-  const __m512i wide = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(lanes_mask(d), x));
+__m512 load16(const uint16_t* x, __mmask16 lanes) {
+  const __m512i wide = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(lanes, x));
   return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
 }
 
-// The first 16 (of d) values at x, zero past d, times `inverse`, rounded to int32 (to nearest
+// The 16 values at x in `lanes` (zero elsewhere) times `inverse`, rounded to int32 (to nearest
 // even, like the project's other quantizers).
 template <class Element>
-__m512i quantize16(const Element* x, size_t d, __m512 inverse) {
-  return _mm512_cvtps_epi32(_mm512_mul_ps(load16(x, d), inverse));
+__m512i quantize16(const Element* x, __mmask16 lanes, __m512 inverse) {
+  return _mm512_cvtps_epi32(_mm512_mul_ps(load16(x, lanes), inverse));
 }
 
-template <class Element>
-__m512 abs16(const Element* x, size_t d) {
-  return _mm512_abs_ps(load16(x, d));
+// Lane i of v, in every lane.
+__m512 lane(__m512 v, size_t i) {
+  return _mm512_permutexvar_ps(_mm512_set1_epi32(static_cast<int>(i)), v);
 }
+
+// The loops over a group's rows below are unrolled, with the columns outside them, so that
+// per-row values stay in registers: with the rows outside, GCC kept them in memory, and the
+// chains through it made packing ~4x slower than its instructions.
 
 // Lane i < kRowGroup: max |x| over the d values of row i (stride ld); 0 for rows ≥ valid, which
 // are not read. Rows are quantized kRowGroup at a time for the parallelism of their reductions.
 template <class Element>
 __m512 rows_abs_max(const Element* x, size_t ld, size_t d, size_t valid) {
   __m512 m[kRowGroup];
-  for (size_t i = 0; i < kRowGroup; ++i) {
-    m[i] = _mm512_setzero_ps();
-    if (i < valid)
-      for (size_t c = 0; c < d; c += kLanes)
-        m[i] = _mm512_max_ps(m[i], abs16(x + i * ld + c, d - c));
+#pragma GCC unroll 4
+  for (size_t i = 0; i < kRowGroup; ++i) m[i] = _mm512_setzero_ps();
+  for (size_t c = 0; c < d; c += kLanes) {
+    const __mmask16 lanes = lanes_mask(d - c);
+#pragma GCC unroll 4
+    for (size_t i = 0; i < kRowGroup; ++i)
+      if (i < valid) m[i] = _mm512_max_ps(m[i], _mm512_abs_ps(load16(x + i * ld + c, lanes)));
   }
   return _mm512_zextps128_ps512(reduce_rows(m, max_op));
 }
@@ -174,16 +181,17 @@ void quantize_queries(const Element* x, size_t ld, size_t d, size_t valid, float
                       uint8_t* out, float* scale) {
   const size_t dp = round_up(d, kLanes);
   const Symmetric sym = symmetric(rows_abs_max(x, ld, d, valid));
-  alignas(64) float inverse[kLanes], scales[kLanes];
-  _mm512_store_ps(inverse, sym.inverse);
-  _mm512_store_ps(scales, _mm512_mul_ps(sym.scale, _mm512_set1_ps(factor)));
-  for (size_t i = 0; i < valid; ++i) {
-    scale[i] = scales[i];
-    for (size_t c = 0; c < dp; c += kLanes) {
-      const __m512i u = _mm512_add_epi32(
-          quantize16(x + i * ld + c, d - c, _mm512_set1_ps(inverse[i])), _mm512_set1_epi32(128));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * dp + c), _mm512_cvtepi32_epi8(u));
-    }
+  _mm_mask_storeu_ps(scale, static_cast<__mmask8>((1u << valid) - 1),
+                     _mm512_castps512_ps128(_mm512_mul_ps(sym.scale, _mm512_set1_ps(factor))));
+  for (size_t c = 0; c < dp; c += kLanes) {
+    const __mmask16 lanes = lanes_mask(d - c);
+#pragma GCC unroll 4
+    for (size_t i = 0; i < kRowGroup; ++i)
+      if (i < valid) {
+        const __m512i u = _mm512_add_epi32(quantize16(x + i * ld + c, lanes, lane(sym.inverse, i)),
+                                           _mm512_set1_epi32(128));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * dp + c), _mm512_cvtepi32_epi8(u));
+      }
   }
 }
 
@@ -224,18 +232,20 @@ void pack_keys(const Element* x, size_t ld, size_t d, size_t valid, int8_t* grou
                float* scale, float* offset) {
   const size_t dp = round_up(d, kLanes);
   const Symmetric sym = symmetric(rows_abs_max(x, ld, d, valid));
-  alignas(64) float inverse[kLanes];
-  _mm512_store_ps(inverse, sym.inverse);
   __m512i sums[kRowGroup];
+#pragma GCC unroll 4
   for (size_t i = 0; i < kRowGroup; ++i) sums[i] = _mm512_setzero_si512();
   for (size_t c = 0; c < dp; c += kLanes) {
+    const __mmask16 lanes = lanes_mask(d - c);
     __m128i b[kRowGroup];
+#pragma GCC unroll 4
     for (size_t i = 0; i < kRowGroup; ++i) {
       b[i] = _mm_setzero_si128();
-      if (i >= valid) continue;
-      const __m512i qk = quantize16(x + i * ld + c, d - c, _mm512_set1_ps(inverse[i]));
-      sums[i] = _mm512_add_epi32(sums[i], qk);
-      b[i] = _mm512_cvtsepi32_epi8(qk);
+      if (i < valid) {
+        const __m512i qk = quantize16(x + i * ld + c, lanes, lane(sym.inverse, i));
+        sums[i] = _mm512_add_epi32(sums[i], qk);
+        b[i] = _mm512_cvtsepi32_epi8(qk);
+      }
     }
     // Transpose 4 keys × 4 dwords: one 16-byte store per 4 channels.
     const __m128i lo01 = _mm_unpacklo_epi32(b[0], b[1]), hi01 = _mm_unpackhi_epi32(b[0], b[1]);
@@ -260,7 +270,8 @@ void pack_keys(const Element* x, size_t ld, size_t d, size_t valid, int8_t* grou
 template <class Element>
 void raise_column_max(const Element* v, size_t d, float* col_max) {
   for (size_t c = 0; c < d; c += kLanes)
-    _mm512_storeu_ps(col_max + c, _mm512_max_ps(_mm512_loadu_ps(col_max + c), abs16(v + c, d - c)));
+    _mm512_storeu_ps(col_max + c, _mm512_max_ps(_mm512_loadu_ps(col_max + c),
+                                                _mm512_abs_ps(load16(v + c, lanes_mask(d - c)))));
 }
 
 // Quantizes `rows` rows (zeros past them, up to `padded`) of one head's values with one scale
@@ -274,10 +285,12 @@ void pack_values(const Element* v, size_t ld, size_t rows, size_t padded, size_t
     const Symmetric sym = symmetric(_mm512_loadu_ps(scale + c));
     _mm512_storeu_ps(scale + c, sym.scale);
     const __m512 inv = sym.inverse;
+    const __mmask16 lanes = lanes_mask(d - c);
     for (size_t j = 0; j < padded; j += 4) {
       __m128i r[4];
+#pragma GCC unroll 4
       for (size_t i = 0; i < 4; ++i)
-        r[i] = j + i < rows ? _mm512_cvtsepi32_epi8(quantize16(v + (j + i) * ld + c, d - c, inv))
+        r[i] = j + i < rows ? _mm512_cvtsepi32_epi8(quantize16(v + (j + i) * ld + c, lanes, inv))
                             : _mm_setzero_si128();
       // Transpose 4 rows × 16 channels of bytes into 16 channels × 4 rows.
       const __m128i lo01 = _mm_unpacklo_epi8(r[0], r[1]), hi01 = _mm_unpackhi_epi8(r[0], r[1]);
@@ -435,12 +448,13 @@ void pack_block_of(const Element* q, const Element* k, const Element* v, size_t 
     const size_t valid = r < rows ? min_size(kRowGroup, rows - r) : 0;
     const size_t next_valid = r + kRowGroup < rows ? min_size(kRowGroup, rows - r - kRowGroup) : 0;
     for (size_t h = 0; h < out.heads; ++h) {
-      for (size_t i = 0; i < next_valid; ++i)
-        for (size_t c = 0; c < d; c += kLanes) {
-          const size_t at = (r + kRowGroup + i) * ld + h * d + c;
-          _mm_prefetch(reinterpret_cast<const char*>(q + at), _MM_HINT_T0);
-          _mm_prefetch(reinterpret_cast<const char*>(k + at), _MM_HINT_T0);
+      for (size_t i = 0; i < next_valid; ++i) {
+        const size_t at = (r + kRowGroup + i) * ld + h * d;
+        for (size_t byte = 0; byte < d * sizeof(Element); byte += 64) {  // a line at a time
+          _mm_prefetch(reinterpret_cast<const char*>(q + at) + byte, _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(k + at) + byte, _MM_HINT_T0);
         }
+      }
       const size_t qi = h * out.q_rows + token + r;
       if (valid)
         quantize_queries(q + r * ld + h * d, ld, d, valid, factor, out.q + qi * dp,
