@@ -25,8 +25,8 @@ size_t min_size(size_t a, size_t b) {
 }
 
 // dot_rows' assembly. Accumulators: row i's are zmm 4i..4i+3 (the first kVectors used), zeroed,
-// or stored to out[i]. A step of k multiplies 4 broadcast bytes of each row (into its own
-// register, bq0..bq3) with the vectors w0..w3 of b.
+// or stored to out[i]. A step of k multiplies 4 broadcast bytes of each row (into register
+// bq0..bq3) with the vectors w0..w3 of b.
 // clang-format off
 #define EMBED_IF_VECTORS(c, text) ".if %c[vectors] > " #c "\n\t" text "\n\t.endif\n\t"
 #define EMBED_DOT_ZERO(i, r0, r1, r2, r3)                             \
@@ -61,9 +61,9 @@ size_t min_size(size_t a, size_t b) {
 // out[i][c] = Σ_s u8 a[i·lda + 4s .. 4s+3] · s8 b[s·b_step + 64c ..] (vpdpbusd: 16 int32 lanes of
 // 4 products) for kRowGroup rows, c < kVectors, s < len / 4 (len a positive multiple of 8).
 // Assembly, accumulating in zmm0-15: from intrinsics GCC 12 copied accumulators between
-// registers on every iteration. Two steps of k per iteration, each row's broadcast in a register
-// of its own: 1.2-1.3x the products per cycle of one step through one broadcast register (hot
-// data, 64-512 steps).
+// registers on every iteration. Two steps of k per iteration: 1.2-1.3x the products per cycle of
+// one step per iteration (hot data, 64-512 steps; a broadcast register per row or one shared
+// measured the same).
 template <int kVectors>
 void dot_rows(const uint8_t* a, size_t lda, size_t len, const int8_t* b, size_t b_step,
               __m512i (&out)[kRowGroup][4]) {
