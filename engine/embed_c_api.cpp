@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -67,8 +68,13 @@ embed_status guarded(embed_status failure, Body&& body) noexcept {
   }
 }
 
-embed::ComputeType compute_type(embed_compute_type type) {
-  switch (type) {
+// options.compute as the integer the caller stored: C lets any int sit in an enum, while C++ may
+// not even load an embed_compute_type outside its enumerators' range (UBSan flags it).
+embed::ComputeType compute_type(const embed_load_options& options) {
+  static_assert(sizeof(embed_compute_type) == sizeof(int32_t));
+  int32_t raw;
+  std::memcpy(&raw, &options.compute, sizeof raw);
+  switch (raw) {
     case EMBED_COMPUTE_AUTO:
       return embed::ComputeType::Auto;
     case EMBED_COMPUTE_F32:
@@ -76,8 +82,7 @@ embed::ComputeType compute_type(embed_compute_type type) {
     case EMBED_COMPUTE_BF16:
       return embed::ComputeType::BF16;
   }
-  throw ArgumentError("embed_model_load: unknown compute type " +
-                      std::to_string(static_cast<int>(type)));
+  throw ArgumentError("embed_model_load: unknown compute type " + std::to_string(raw));
 }
 
 // The texts as std::strings (Model::encode's input); `function` names the caller in errors.
@@ -123,8 +128,7 @@ embed_status embed_model_load(const char* name_or_path, const embed_load_options
     require(out, "embed_model_load: out is NULL");
     *out = nullptr;
     require(name_or_path, "embed_model_load: name_or_path is NULL");
-    const embed::LoadOptions load{
-        compute_type(options ? options->compute : embed_load_options_default().compute)};
+    const embed::LoadOptions load{compute_type(options ? *options : embed_load_options_default())};
     auto model = std::unique_ptr<embed_model>(
         new embed_model{embed::Model::load(name_or_path, load), std::string()});
     model->info_json = embed::info_json(model->model);
