@@ -53,7 +53,9 @@ file(RELATIVE_PATH embed_pc_prefix /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
 configure_file(cmake/embedcpp.pc.in ${PROJECT_BINARY_DIR}/embedcpp.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/embedcpp.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-if(EMBED_BUILD_TESTS)
+# Not with EMBED_SANITIZE: the consumer would link the instrumented library without the sanitizer
+# runtime.
+if(EMBED_BUILD_TESTS AND NOT EMBED_SANITIZE)
   add_test(NAME install_consumer COMMAND ${CMAKE_COMMAND}
     -DBUILD_DIR=${PROJECT_BINARY_DIR} -DCONFIG=$<CONFIG>
     -DSOURCE_DIR=${PROJECT_SOURCE_DIR}/tests/consumer
