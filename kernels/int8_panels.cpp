@@ -27,7 +27,7 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k) {
   int8_t* data = static_cast<int8_t*>(allocate_block(bytes));
   packed.data = std::shared_ptr<int8_t[]>(data, std::free);
   const size_t panel_bytes = packed.k_quads * kPanelStepBytes;
-  // Panels in parallel: packing BGE-M3's weights on one thread was a third of its load time.
+  // Panels in parallel: packing BGE-M3's weights on one thread was a fifth of its load time.
   parallel_ranges((n + kPanelWidth - 1) / kPanelWidth, k * kPanelWidth, [&](size_t p0, size_t p1) {
     for (size_t p = p0; p < p1; ++p) {
       int8_t* panel = data + p * panel_bytes;
