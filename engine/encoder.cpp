@@ -1,5 +1,6 @@
 #include "engine/encoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -87,7 +88,7 @@ void Encoder::embed_tokens(const PackedBatch& batch, EncoderWorkspace& ws) const
 }
 
 void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& batch,
-                        EncoderWorkspace& ws) const {
+                        EncoderWorkspace& ws, const size_t* query_rows) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
   const kernels::AttentionShape shape{
@@ -112,16 +113,19 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
     const float* x = ws.hidden.data() + row0 * hidden;
     const size_t* offsets = batch.offsets.data() + first;
     const kernels::LinearEpilogue bias = {.bias = layer.qkv.bias};
+    // Every row's context at its token's row; with query_rows, each sequence's at its own row.
+    float* context = ws.context.data() + (query_rows ? first * hidden : 0);
+    const size_t* queries = query_rows ? query_rows + first : nullptr;
     if (precision == kernels::AttentionPrecision::Int8 && bf16_capable) {
       uint16_t* q = kernels::grown(ws.qkv_bf16, 3 * tokens * hidden);
       layer.qkv.op.apply_bf16(x, rows, q + row0 * 3 * hidden, bias);
-      kernels::packed_int8_attention(q, q + hidden, q + 2 * hidden, ws.context.data(), offsets,
-                                     end - first, shape);
+      kernels::packed_int8_attention(q, q + hidden, q + 2 * hidden, context, offsets, end - first,
+                                     shape, queries);
     } else {
       float* q = kernels::grown(ws.qkv, 3 * tokens * hidden);
       layer.qkv.op.apply(x, rows, q + row0 * 3 * hidden, bias);
-      kernels::packed_attention(q, q + hidden, q + 2 * hidden, ws.context.data(), offsets,
-                                end - first, shape, precision);
+      kernels::packed_attention(q, q + hidden, q + 2 * hidden, context, offsets, end - first, shape,
+                                precision, queries);
     }
     first = end;
   }
@@ -129,28 +133,51 @@ void Encoder::run_layer(const EncoderLayerWeights& layer, const PackedBatch& bat
   // Post-LN: h = LN(h + W_o·context), then h = LN(h + W_2·act(W_1·h)). The linears add their
   // results to h in their epilogues, where h's lines are being written anyway, so each LayerNorm
   // reads one array rather than two.
+  // With query_rows, only those rows go on: gathered, finished here, and put back.
+  size_t rows = tokens;
   float* h = ws.hidden.data();
-  layer.attention_output.op.apply(ws.context.data(), tokens, h,
+  if (query_rows) {
+    rows = sequences;
+    h = kernels::grown(ws.query_states, rows * hidden);
+    for (size_t s = 0; s < sequences; ++s)
+      std::copy_n(ws.hidden.data() + (batch.offsets[s] + query_rows[s]) * hidden, hidden,
+                  h + s * hidden);
+  }
+  layer.attention_output.op.apply(ws.context.data(), rows, h,
                                   {.bias = layer.attention_output.bias, .accumulate = true});
   kernels::layer_norm(h, layer.attention_norm.gamma, layer.attention_norm.beta,
-                      config_.layer_norm_eps, h, tokens, hidden);
+                      config_.layer_norm_eps, h, rows, hidden);
   // The feed-forward pair in one call, which may keep its wide intermediate narrower than f32.
   layer.intermediate.op.apply_then(
-      h, tokens,
+      h, rows,
       {.bias = layer.intermediate.bias, .activation = kernel_activation(config_.hidden_act)},
       layer.output.op, {.bias = layer.output.bias, .accumulate = true}, h);
   kernels::layer_norm(h, layer.output_norm.gamma, layer.output_norm.beta, config_.layer_norm_eps, h,
-                      tokens, hidden);
+                      rows, hidden);
+  if (query_rows)
+    for (size_t s = 0; s < sequences; ++s)
+      std::copy_n(h + s * hidden, hidden,
+                  ws.hidden.data() + (batch.offsets[s] + query_rows[s]) * hidden);
 }
 
-void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws) const {
+void Encoder::forward(const PackedBatch& batch, EncoderWorkspace& ws, FinalStates wanted) const {
   const size_t tokens = batch.num_tokens();
   const size_t hidden = config_.hidden_size;
   // resize() keeps capacity, so buffers are allocated once per largest batch and then reused.
   for (auto* buffer : {&ws.hidden, &ws.context}) buffer->resize(tokens * hidden);
 
+  // The last layer's other rows feed nothing the caller reads: a row's final state needs its own
+  // attention and feed-forward, and only the previous layer's keys and values of the others.
+  ws.query_rows.clear();
+  for (size_t s = 0; s < batch.num_sequences() && wanted != FinalStates::All; ++s)
+    ws.query_rows.push_back(wanted == FinalStates::First ? 0 : batch.length(s) - 1);
+
   embed_tokens(batch, ws);
-  for (const auto& layer : weights_.layers) run_layer(layer, batch, ws);
+  for (size_t l = 0; l < weights_.layers.size(); ++l) {
+    const bool last = l + 1 == weights_.layers.size();
+    run_layer(weights_.layers[l], batch, ws,
+              last && !ws.query_rows.empty() ? ws.query_rows.data() : nullptr);
+  }
 }
 
 }  // namespace embed

@@ -218,6 +218,13 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return inputs[a].size() > inputs[b].size(); });
 
+  // A dense vector alone pooled from one token needs only that token's last state.
+  FinalStates wanted = FinalStates::All;
+  if (options.dense && !options.sparse && !options.colbert && !options.tokens) {
+    if (info.pooling == PoolingMode::Cls) wanted = FinalStates::First;
+    if (info.pooling == PoolingMode::LastToken) wanted = FinalStates::Last;
+  }
+
   std::unique_ptr<EncoderWorkspace> owned = take_workspace();
   EncoderWorkspace& workspace = *owned;
   std::vector<float> sparse_weights;
@@ -230,7 +237,7 @@ std::vector<Embedding> Model::Impl::run(std::span<const std::vector<int32_t>> in
       batch.add(ids);
       members.push_back(order[i]);
     }
-    encoder.forward(batch, workspace);
+    encoder.forward(batch, workspace, wanted);
     if (options.sparse) {
       sparse_weights.resize(batch.num_tokens());
       heads.sparse_token_weights(workspace.hidden.data(), batch.num_tokens(),

@@ -51,9 +51,15 @@ bool sgemm(char transb, size_t m, size_t n, size_t k, float alpha, const float* 
                     dim(ldc)) == dnnl_success;
 }
 
+// Query rows [row0, row0 + rows) of one sequence of `len` tokens and one head: the rows' results
+// go to os's first `rows` rows.
+struct QueryRows {
+  size_t row0, rows;
+};
+
 // One sequence and head on our AVX-512 kernels, in tiles of query rows.
 void attend_head_avx512(const float* qs, const float* ks, const float* vs, size_t ld, size_t len,
-                        size_t d, float scale, float* os, size_t ld_out) {
+                        QueryRows wanted, size_t d, float scale, float* os, size_t ld_out) {
   // Query rows per tile: scores of 256 KB (as fast as 256 rows, measured at 512 and 2048 tokens,
   // and 8x less memory at 8192), at least 32 rows.
   const size_t tile = std::clamp<size_t>((size_t{64} << 10) / len, 32, kQueryTile);
@@ -69,33 +75,37 @@ void attend_head_avx512(const float* qs, const float* ks, const float* vs, size_
   float* scores = inverse_sums + tile;
   avx512::pack_keys(ks, ld, len, d, keys);
   copy_rows(vs, ld, len, d, values);
-  for (size_t row = 0; row < len; row += tile) {
-    const size_t rows = std::min(tile, len - row);
+  const size_t end = wanted.row0 + wanted.rows;
+  for (size_t row = wanted.row0; row < end; row += tile) {
+    const size_t rows = std::min(tile, end - row);
     copy_rows(qs + row * ld, ld, rows, d, queries);
     avx512::scores(queries, d, rows, keys, len, d, scale, scores, len, row_max);
     avx512::exponentiate_rows(scores, len, rows, len, row_max, inverse_sums);
-    avx512::weighted_values(scores, len, rows, values, d, len, d, inverse_sums, os + row * ld_out,
-                            ld_out);
+    avx512::weighted_values(scores, len, rows, values, d, len, d, inverse_sums,
+                            os + (row - wanted.row0) * ld_out, ld_out);
   }
 }
 
 // One sequence and head on oneDNN's sgemm; false if it fails.
 bool attend_head_sgemm(const float* qs, const float* ks, const float* vs, size_t ld, size_t len,
-                       size_t d, float scale, float* os, size_t ld_out) {
+                       QueryRows wanted, size_t d, float scale, float* os, size_t ld_out) {
   const KernelTable& table = kernel_table();
-  float* scores = thread_scratch(std::min(len, kQueryTile) * len);
-  for (size_t row = 0; row < len; row += kQueryTile) {
-    const size_t rows = std::min(kQueryTile, len - row);
+  float* scores = thread_scratch(std::min(wanted.rows, kQueryTile) * len);
+  const size_t end = wanted.row0 + wanted.rows;
+  for (size_t row = wanted.row0; row < end; row += kQueryTile) {
+    const size_t rows = std::min(kQueryTile, end - row);
     if (!sgemm('T', rows, len, d, scale, qs + row * ld, ld, ks, ld, scores, len)) return false;
     table.softmax_rows(scores, rows, len);
-    if (!sgemm('N', rows, d, len, 1.0f, scores, len, vs, ld, os + row * ld_out, ld_out))
+    if (!sgemm('N', rows, d, len, 1.0f, scores, len, vs, ld, os + (row - wanted.row0) * ld_out,
+               ld_out))
       return false;
   }
   return true;
 }
 
 void f32_attention(const float* q, const float* k, const float* v, float* out,
-                   const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {
+                   const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
+                   const size_t* query_rows) {
   const size_t heads = shape.num_heads;
   const size_t d = shape.head_dim;
   const size_t ld = shape.ld_qkv;
@@ -112,10 +122,12 @@ void f32_attention(const float* q, const float* k, const float* v, float* out,
     const size_t len = seq_offsets[s + 1] - first;
     if (len == 0) continue;
     const size_t at = first * ld + h * d;
-    float* os = out + first * shape.ld_out + h * d;
+    const QueryRows wanted = query_rows ? QueryRows{query_rows[s], 1} : QueryRows{0, len};
+    float* os = out + (query_rows ? s : first) * shape.ld_out + h * d;
     if (avx512)
-      attend_head_avx512(q + at, k + at, v + at, ld, len, d, shape.scale, os, shape.ld_out);
-    else if (!attend_head_sgemm(q + at, k + at, v + at, ld, len, d, shape.scale, os, shape.ld_out))
+      attend_head_avx512(q + at, k + at, v + at, ld, len, wanted, d, shape.scale, os, shape.ld_out);
+    else if (!attend_head_sgemm(q + at, k + at, v + at, ld, len, wanted, d, shape.scale, os,
+                                shape.ld_out))
       failed.store(true, std::memory_order_relaxed);
   }
   if (failed.load())
@@ -139,7 +151,8 @@ struct Int8Buffers {
 
 template <class Element>  // f32, or bf16 bits
 void int8_attention(const Element* q, const Element* k, const Element* v, float* out,
-                    const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape) {
+                    const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
+                    const size_t* query_rows) {
   // The calling thread's buffers: inside the parallel region below, `b` would name each worker's
   // own (empty) instance, so the region uses only the pointers taken here.
   thread_local Int8Buffers b;
@@ -156,7 +169,10 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
     b.key_offsets.push_back(b.key_offsets.back() +
                             (len + vnni::kKeyGroup - 1) / vnni::kKeyGroup * vnni::kKeyGroup);
     for (size_t row = 0; row < len; row += vnni::kKeyBlock) b.blocks.push_back({s, row});
-    for (size_t row = 0; row < len; row += kInt8QueryTile) b.tiles.push_back({s, row});
+    if (query_rows)
+      b.tiles.push_back({s, query_rows[s]});
+    else
+      for (size_t row = 0; row < len; row += kInt8QueryTile) b.tiles.push_back({s, row});
   }
   const size_t q_rows = tokens + vnni::kRowGroup, keys = b.key_offsets.back();
   const vnni::Int8Qkv qkv{.heads = heads,
@@ -199,9 +215,10 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
       const Int8Buffers::Item& tile = tiles[static_cast<size_t>(i) / heads];
       const size_t h = static_cast<size_t>(i) % heads;
       const size_t first = seq_offsets[tile.seq], len = seq_offsets[tile.seq + 1] - first;
-      const size_t rows = len - tile.row < kInt8QueryTile ? len - tile.row : kInt8QueryTile;
+      const size_t rows = query_rows ? 1 : std::min(kInt8QueryTile, len - tile.row);
+      const size_t out_row = query_rows ? tile.seq : first + tile.row;
       vnni::attend(qkv, h, first + tile.row, rows, key_offsets[tile.seq], len,
-                   out + (first + tile.row) * shape.ld_out + h * d, shape.ld_out, mine);
+                   out + out_row * shape.ld_out + h * d, shape.ld_out, mine);
     }
   }
 }
@@ -210,10 +227,10 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
 
 void packed_attention(const float* q, const float* k, const float* v, float* out,
                       const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
-                      AttentionPrecision precision) {
+                      AttentionPrecision precision, const size_t* query_rows) {
   if (precision == AttentionPrecision::Int8 && int8_attention_available())
-    return int8_attention(q, k, v, out, seq_offsets, num_seqs, shape);
-  f32_attention(q, k, v, out, seq_offsets, num_seqs, shape);
+    return int8_attention(q, k, v, out, seq_offsets, num_seqs, shape, query_rows);
+  f32_attention(q, k, v, out, seq_offsets, num_seqs, shape, query_rows);
 }
 
 bool int8_attention_available() {
@@ -221,11 +238,11 @@ bool int8_attention_available() {
 }
 
 void packed_int8_attention(const uint16_t* q, const uint16_t* k, const uint16_t* v, float* out,
-                           const size_t* seq_offsets, size_t num_seqs,
-                           const AttentionShape& shape) {
+                           const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
+                           const size_t* query_rows) {
   if (!int8_attention_available())
     throw std::logic_error("packed_int8_attention on bf16 rows needs AVX-512 VNNI");
-  int8_attention(q, k, v, out, seq_offsets, num_seqs, shape);
+  int8_attention(q, k, v, out, seq_offsets, num_seqs, shape, query_rows);
 }
 
 }  // namespace embed::kernels

@@ -27,9 +27,12 @@ struct AttentionShape {
 // (see tests/kernels/attention_test.cpp). Int8 needs VNNI (vnni_active()); elsewhere it runs F32.
 enum class AttentionPrecision { F32, Int8 };
 
+// With query_rows, only row query_rows[s] of each sequence s (an index within it) attends, and
+// its result goes to out's row s; the other rows' results are not computed. A row's result is the
+// one it gets among all rows (bit for bit on our AVX-512 and INT8 kernels).
 void packed_attention(const float* q, const float* k, const float* v, float* out,
                       const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
-                      AttentionPrecision precision);
+                      AttentionPrecision precision, const size_t* query_rows = nullptr);
 
 // Whether AttentionPrecision::Int8 runs in integers on this CPU.
 bool int8_attention_available();
@@ -38,6 +41,7 @@ bool int8_attention_available();
 // them): exactly packed_attention's Int8 result on the widened values, reading half the bytes.
 // Throws std::logic_error unless int8_attention_available().
 void packed_int8_attention(const uint16_t* q, const uint16_t* k, const uint16_t* v, float* out,
-                           const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape);
+                           const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
+                           const size_t* query_rows = nullptr);
 
 }  // namespace embed::kernels

@@ -196,6 +196,28 @@ TEST_P(AttentionTest, RunOfSequencesPastRowZero) {
   }
 }
 
+// One query row per sequence (the encoder's last layer under CLS or last-token pooling): each
+// gets, in its sequence's output row, its row of the whole result: bit for bit on our AVX-512
+// and INT8 kernels, to rounding on oneDNN's sgemm (which head size 40, or another ISA, takes).
+TEST_P(AttentionTest, QueryRowsGetTheirRowsOfTheWholeResult) {
+  for (size_t head_dim : {64, 40})
+    for (AttentionPrecision precision : {AttentionPrecision::F32, AttentionPrecision::Int8}) {
+      const bool ours = (precision == AttentionPrecision::Int8 && int8_attention_available()) ||
+                        (active_isa() == Isa::Avx512 && head_dim == 64);
+      const Problem p({300, 70, 5, 1}, 4, head_dim);
+      const std::vector<float> whole = p.run(precision);
+      const std::vector<size_t> query_rows = {0, 69, 2, 0};
+      std::vector<float> out(query_rows.size() * p.shape.ld_out, NAN);
+      packed_attention(p.q(), p.k(), p.v(), out.data(), p.offsets.data(), query_rows.size(),
+                       p.shape, precision, query_rows.data());
+      for (size_t s = 0; s < query_rows.size(); ++s)
+        for (size_t c = 0; c < p.hidden(); ++c)
+          ASSERT_NEAR(out[s * p.shape.ld_out + c],
+                      whole[(p.offsets[s] + query_rows[s]) * p.shape.ld_out + c], ours ? 0.0 : 1e-6)
+              << "head_dim " << head_dim << " sequence " << s << " column " << c;
+    }
+}
+
 // Q, K, V in bf16 (as INT8 models' QKV linear writes them) give exactly the INT8 result of
 // their widened values, odd head sizes, several blocks and a run past row 0 included.
 TEST(Int8AttentionFromBf16, MatchesWidenedFloats) {
