@@ -67,8 +67,15 @@ using Tile = void (*)(const float*, size_t, const float*, size_t, size_t, float*
 // Row tiles: 6 rows × 4 vectors or 12 rows × 2 vectors, 24 accumulators either way, plus the
 // shorter tiles that finish a block of rows.
 constexpr size_t kRowsWide = 6, kRowsNarrow = 12;
-constexpr Tile kWideTiles[kRowsWide + 1] = {nullptr,    tile<1, 4>, tile<2, 4>, tile<3, 4>,
-                                            tile<4, 4>, tile<5, 4>, tile<6, 4>};
+template <size_t Vecs>
+constexpr Tile kTilesOf[kRowsWide + 1] = {nullptr,       tile<1, Vecs>, tile<2, Vecs>,
+                                          tile<3, Vecs>, tile<4, Vecs>, tile<5, Vecs>,
+                                          tile<6, Vecs>};
+constexpr const Tile* kWideTiles = kTilesOf<4>;
+// Score tiles by the vectors of keys a panel holds: a short sequence's one panel is mostly
+// padding, which the full width would multiply too (4x the products at 16 keys).
+constexpr const Tile* kScoreTiles[kKeyPanel / 16 + 1] = {nullptr, kTilesOf<1>, kTilesOf<2>,
+                                                         kTilesOf<3>, kTilesOf<4>};
 constexpr Tile kNarrowTiles[kRowsNarrow + 1] = {
     nullptr,    tile<1, 2>, tile<2, 2>, tile<3, 2>,  tile<4, 2>,  tile<5, 2>, tile<6, 2>,
     tile<7, 2>, tile<8, 2>, tile<9, 2>, tile<10, 2>, tile<11, 2>, tile<12, 2>};
@@ -90,8 +97,10 @@ void pack_keys(const float* k, size_t ld, size_t len, size_t head_dim, float* pa
     // Key-outer: each key's row is read in order; the panel being written stays in L1.
     for (size_t j = 0; j < keys; ++j)
       for (size_t t = 0; t < head_dim; ++t) panel[t * kKeyPanel + j] = k[(first + j) * ld + t];
+    // Zeros up to the panel's last vector of keys, the last one scores() reads.
+    const size_t padded = (keys + 15) / 16 * 16;
     for (size_t t = 0; t < head_dim; ++t)
-      std::fill(panel + t * kKeyPanel + keys, panel + (t + 1) * kKeyPanel, 0.0f);
+      std::fill(panel + t * kKeyPanel + keys, panel + t * kKeyPanel + padded, 0.0f);
   }
 }
 
@@ -101,10 +110,12 @@ void scores(const float* q, size_t ld, size_t rows, const float* panels, size_t 
   // Panel-outer: one panel of keys (16 KB at head_dim 64) stays in L1 across the row tiles.
   for (size_t first = 0; first < len; first += kKeyPanel) {
     const float* panel = panels + first * head_dim;
+    const size_t keys = std::min(kKeyPanel, len - first);
+    const Tile* tiles = kScoreTiles[(keys + 15) / 16];
     for (size_t r = 0; r < rows; r += kRowsWide) {
       const size_t tile_rows = std::min(kRowsWide, rows - r);
-      kWideTiles[tile_rows](q + r * ld, ld, panel, kKeyPanel, head_dim, s + r * lds + first, lds,
-                            std::min(kKeyPanel, len - first), &scale, 0, false, row_max + r);
+      tiles[tile_rows](q + r * ld, ld, panel, kKeyPanel, head_dim, s + r * lds + first, lds, keys,
+                       &scale, 0, false, row_max + r);
     }
   }
 }

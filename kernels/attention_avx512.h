@@ -18,7 +18,8 @@ bool supports_head_dim(size_t head_dim);
 size_t packed_keys_floats(size_t len, size_t head_dim);
 
 // Transposes the len keys (rows of k at stride ld, head_dim each) into panels of kKeyPanel keys:
-// panel p holds [head_dim][kKeyPanel], zero past the last key.
+// panel p holds [head_dim][kKeyPanel], zero past the last key up to a multiple of 16 keys (the
+// columns further on are not read).
 void pack_keys(const float* k, size_t ld, size_t len, size_t head_dim, float* panels);
 
 // s[r][j] = scale · q_r · k_j for `rows` queries (stride ld) and the len packed keys; s has row
