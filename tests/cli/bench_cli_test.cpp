@@ -43,6 +43,25 @@ TEST(BenchCli, TokenBudgetIsRaisedToTheLength) {
   EXPECT_EQ(nlohmann::json::parse(result.out)["batch_tokens"], 12);
 }
 
+// The outputs to time, as `encode` takes them: BGE-M3's heads run, and are echoed in the report.
+TEST(BenchCli, TimesTheOutputsAskedFor) {
+  EMBED_REQUIRE_FIXTURES();
+  const std::string m3 = test::fixture_model_dir("tiny-bge-m3").string();
+  const auto all = test::run_cli({"bench", "--model", m3, "--json", "--length", "12", "--runs", "2",
+                                  "--output", "dense,sparse,colbert"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(nlohmann::json::parse(all.out)["outputs"], "dense,sparse,colbert");
+  const auto by_default = test::run_cli(bench_args({"--runs", "1"}));
+  ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+  EXPECT_EQ(nlohmann::json::parse(by_default.out)["outputs"], "dense");
+  const auto no_head = test::run_cli(bench_args({"--output", "sparse"}));
+  EXPECT_EQ(no_head.exit_code, 1);
+  EXPECT_NE(no_head.err.find("--output sparse: "), std::string::npos) << no_head.err;
+  const auto unknown = test::run_cli(bench_args({"--output", "dense,pooled"}));
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("unknown output 'pooled'"), std::string::npos) << unknown.err;
+}
+
 TEST(BenchCli, RejectsBadOptions) {
   EMBED_REQUIRE_FIXTURES();
   const auto too_long = test::run_cli(bench_args({"--length", "100000"}));

@@ -1,5 +1,6 @@
 // `embed bench`: times the encoder on random token sequences (model load and one warm-up run
-// excluded) and reports median / p90 latency, tokens per second and peak RSS.
+// excluded), computing the outputs asked for (dense by default, as `encode`), and reports
+// median / p90 latency, tokens per second and peak RSS.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -8,10 +9,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "tools/embed/command.h"
 #include "tools/embed/model_options.h"
+#include "tools/embed/output_list.h"
 
 namespace embed::cli {
 namespace {
@@ -22,6 +25,7 @@ struct BenchArgs {
   size_t length = 128;
   size_t runs = 5;
   size_t batch_tokens = 16384;
+  std::string outputs = "dense";
   bool json = false;
 };
 
@@ -57,7 +61,8 @@ void run_bench(const BenchArgs& args) {
                              " exceeds the model's maximum of " +
                              std::to_string(model.config().max_tokens()) + " tokens");
   const auto inputs = random_inputs(model, args.batch, args.length);
-  const EncodeOptions options{.batch_tokens = std::max(args.batch_tokens, args.length)};
+  EncodeOptions options{.batch_tokens = std::max(args.batch_tokens, args.length)};
+  set_outputs(args.outputs, model.info(), options);
   model.encode_ids(inputs, options);  // warm-up: page in weights, create primitives
 
   std::vector<double> times_ms;
@@ -81,13 +86,14 @@ void run_bench(const BenchArgs& args) {
                                                {"length", args.length},
                                                {"runs", args.runs},
                                                {"batch_tokens", options.batch_tokens},
+                                               {"outputs", args.outputs},
                                                {"compute", model.info().compute_dtype}}
                             .dump()
                             .c_str());
   } else {
-    std::printf("%zux%zu %s: median %.2f ms, p90 %.2f ms, %.0f tokens/s, peak RSS %.0f MB\n",
-                args.batch, args.length, model.info().compute_dtype.c_str(), median, p90,
-                tokens_per_s, peak_rss_mb());
+    std::printf("%zux%zu %s (%s): median %.2f ms, p90 %.2f ms, %.0f tokens/s, peak RSS %.0f MB\n",
+                args.batch, args.length, model.info().compute_dtype.c_str(), args.outputs.c_str(),
+                median, p90, tokens_per_s, peak_rss_mb());
   }
 }
 
@@ -111,6 +117,7 @@ void add_bench_command(CLI::App& app) {
                   "Token budget of one forward pass (raised to --length if below)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("-o,--output", args->outputs, kOutputListHelp)->capture_default_str();
   cmd->add_flag("--json", args->json,
                 "One JSON object: median_ms, p90_ms, tokens_per_s, peak_rss_mb");
   cmd->callback([args] { run_bench(*args); });

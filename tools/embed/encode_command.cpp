@@ -4,7 +4,6 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "tools/embed/jsonl_input.h"
 #include "tools/embed/model_options.h"
 #include "tools/embed/npy_writer.h"
+#include "tools/embed/output_list.h"
 #include "tools/embed/progress_bar.h"
 
 namespace embed::cli {
@@ -57,28 +57,7 @@ std::vector<Request> collect_requests(const EncodeArgs& args) {
 
 EncodeOptions encode_options(const EncodeArgs& args, const ModelInfo& info) {
   EncodeOptions options;
-  options.dense = false;
-  std::stringstream list(args.outputs);
-  for (std::string output; std::getline(list, output, ',');) {
-    if (output == "dense") {
-      options.dense = true;
-    } else if (output == "sparse") {
-      options.sparse = true;
-    } else if (output == "colbert") {
-      options.colbert = true;
-    } else if (output == "tokens") {
-      options.tokens = true;
-    } else {
-      throw std::runtime_error("--output: unknown output '" + output +
-                               "' (expected dense, sparse, colbert or tokens)");
-    }
-  }
-  if (options.sparse && !info.has_sparse)
-    throw std::runtime_error("--output sparse: " + info.path.string() +
-                             " has no sparse_linear head");
-  if (options.colbert && !info.has_colbert)
-    throw std::runtime_error("--output colbert: " + info.path.string() +
-                             " has no colbert_linear head");
+  set_outputs(args.outputs, info, options);
   options.max_length = args.max_length;
   options.batch_tokens = args.batch_tokens;
   options.normalize = !args.no_normalize;
@@ -220,10 +199,7 @@ void add_encode_command(CLI::App& app) {
                   "Input file ('-' = stdin, the default without TEXT): JSON Lines of "
                   "{\"text\": ...} or {\"ids\": [...]} (ids used as given, specials included)");
   cmd->add_flag("--lines", args->lines, "The input file holds one raw text per line");
-  cmd->add_option("-o,--output", args->outputs,
-                  "Comma-separated outputs: dense, sparse, colbert (BGE-M3 heads), tokens (last "
-                  "hidden state)")
-      ->capture_default_str();
+  cmd->add_option("-o,--output", args->outputs, kOutputListHelp)->capture_default_str();
   cmd->add_option("--max-length", args->max_length,
                   "Truncate texts to N tokens, specials included (default: the model's limit)")
       ->check(CLI::PositiveNumber);
