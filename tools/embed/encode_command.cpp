@@ -198,7 +198,7 @@ void add_encode_command(CLI::App& app) {
   cmd->add_option("-i,--input", args->input,
                   "Input file ('-' = stdin, the default without TEXT): JSON Lines of "
                   "{\"text\": ...} or {\"ids\": [...]} (ids used as given, specials included)");
-  cmd->add_flag("--lines", args->lines, "The input file holds one raw text per line");
+  cmd->add_flag("--lines", args->lines, kLinesFlagHelp);
   cmd->add_option("-o,--output", args->outputs, kOutputListHelp)->capture_default_str();
   cmd->add_option("--max-length", args->max_length,
                   "Truncate texts to N tokens, specials included (default: the model's limit)")

@@ -26,5 +26,7 @@ std::vector<InputRecord> read_jsonl_inputs(const std::string& path);
 // Each line one text, empty lines included (an empty text), without its line break ("\n" or
 // "\r\n"). `path` "-" reads stdin.
 std::vector<InputRecord> read_text_lines(const std::string& path);
+// The help of the `--lines` flag that selects read_text_lines.
+inline constexpr const char* kLinesFlagHelp = "The input file holds one raw text per line";
 
 }  // namespace embed::cli

@@ -65,7 +65,7 @@ void add_tokenize_command(CLI::App& app) {
                   "JSON Lines input, one {\"text\": \"...\"} per line, or raw texts with --lines "
                   "('-' = stdin; the default when no TEXT is given); printed before the TEXT "
                   "arguments");
-  cmd->add_flag("--lines", args->lines, "The input file holds one raw text per line");
+  cmd->add_flag("--lines", args->lines, kLinesFlagHelp);
   cmd->add_option("--max-length", args->max_length,
                   "Truncate to N ids, special tokens included (default: no truncation)")
       ->check(CLI::PositiveNumber);
