@@ -60,6 +60,9 @@ TEST(BenchCli, TimesTheOutputsAskedFor) {
   const auto unknown = test::run_cli(bench_args({"--output", "dense,pooled"}));
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("unknown output 'pooled'"), std::string::npos) << unknown.err;
+  const auto none = test::run_cli(bench_args({"--output", ""}));
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("--output: no output named"), std::string::npos) << none.err;
 }
 
 TEST(BenchCli, RejectsBadOptions) {

@@ -22,6 +22,9 @@ void set_outputs(const std::string& list, const ModelInfo& info, EncodeOptions& 
                                "' (expected dense, sparse, colbert or tokens)");
     }
   }
+  if (!options.dense && !options.sparse && !options.colbert && !options.tokens)
+    throw std::runtime_error(
+        "--output: no output named (expected dense, sparse, colbert or tokens)");
   if (options.sparse && !info.has_sparse)
     throw std::runtime_error("--output sparse: " + info.path.string() +
                              " has no sparse_linear head");
