@@ -72,8 +72,15 @@ TEST(BenchCli, RejectsBadOptions) {
   EXPECT_NE(too_long.err.find("--length 100000 exceeds the model's maximum"), std::string::npos)
       << too_long.err;
   const auto zero_budget = test::run_cli(bench_args({"--batch-tokens", "0"}));
-  EXPECT_NE(zero_budget.exit_code, 0);
-  EXPECT_NE(zero_budget.err.find("--batch-tokens"), std::string::npos) << zero_budget.err;
+  EXPECT_EQ(zero_budget.exit_code, 2);
+  EXPECT_NE(zero_budget.err.find("--batch-tokens: expected a whole number of at least 1, got '0'"),
+            std::string::npos)
+      << zero_budget.err;
+  const auto fraction = test::run_cli(bench_args({"--runs", "1.5"}));
+  EXPECT_EQ(fraction.exit_code, 2);
+  EXPECT_NE(fraction.err.find("--runs: expected a whole number of at least 1, got '1.5'"),
+            std::string::npos)
+      << fraction.err;
 }
 
 }  // namespace

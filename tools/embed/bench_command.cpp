@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tools/embed/command.h"
+#include "tools/embed/count_option.h"
 #include "tools/embed/model_options.h"
 #include "tools/embed/output_list.h"
 
@@ -105,17 +106,17 @@ void add_bench_command(CLI::App& app) {
       "bench", "Time the encoder on B random sequences of L tokens (load and warm-up excluded)");
   add_model_options(cmd, args->model);
   cmd->add_option("-b,--batch", args->batch, "Sequences per call")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositiveCount)
       ->capture_default_str();
   cmd->add_option("-l,--length", args->length, "Tokens per sequence, specials included")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositiveCount)
       ->capture_default_str();
   cmd->add_option("-r,--runs", args->runs, "Timed runs")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositiveCount)
       ->capture_default_str();
   cmd->add_option("--batch-tokens", args->batch_tokens,
                   "Token budget of one forward pass (raised to --length if below)")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositiveCount)
       ->capture_default_str();
   cmd->add_option("-o,--output", args->outputs, kOutputListHelp)->capture_default_str();
   cmd->add_flag("--json", args->json,

@@ -9,6 +9,7 @@
 
 #include "engine/model.h"
 #include "tools/embed/command.h"
+#include "tools/embed/count_option.h"
 #include "tools/embed/json_writer.h"
 #include "tools/embed/jsonl_input.h"
 #include "tools/embed/model_options.h"
@@ -202,9 +203,9 @@ void add_encode_command(CLI::App& app) {
   cmd->add_option("-o,--output", args->outputs, kOutputListHelp)->capture_default_str();
   cmd->add_option("--max-length", args->max_length,
                   "Truncate texts to N tokens, specials included (default: the model's limit)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveCount);
   cmd->add_option("--batch-tokens", args->batch_tokens, "Token budget of one forward pass")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositiveCount)
       ->capture_default_str();
   cmd->add_flag("--no-normalize", args->no_normalize,
                 "Skip the model's normalisation of dense vectors");

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include "tools/embed/count_option.h"
+
 namespace embed::cli {
 
 void add_model_options(CLI::App* cmd, ModelArgs& args) {
@@ -9,7 +11,7 @@ void add_model_options(CLI::App* cmd, ModelArgs& args) {
                   "Model folder (Hugging Face layout) or ORG/NAME from the Hugging Face cache")
       ->required();
   cmd->add_option("-t,--threads", args.threads, "Threads for all compute (default: all cores)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveCount);
   cmd->add_option("--dtype", args.dtype,
                   "Compute type: auto (f32, or int8 for quantized folders), fp32 or bf16")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}))

@@ -8,6 +8,7 @@
 
 #include "engine/scores.h"
 #include "tools/embed/command.h"
+#include "tools/embed/count_option.h"
 #include "tools/embed/model_options.h"
 
 namespace embed::cli {
@@ -63,7 +64,7 @@ void add_score_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-length", args->max_length,
                   "Truncate both texts to N tokens (default: the model's limit)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveCount);
   cmd->callback([args] { run_score(*args); });
 }
 

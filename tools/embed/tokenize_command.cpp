@@ -8,6 +8,7 @@
 
 #include "engine/tokenizer.h"
 #include "tools/embed/command.h"
+#include "tools/embed/count_option.h"
 #include "tools/embed/jsonl_input.h"
 
 namespace embed::cli {
@@ -68,7 +69,7 @@ void add_tokenize_command(CLI::App& app) {
   cmd->add_flag("--lines", args->lines, kLinesFlagHelp);
   cmd->add_option("--max-length", args->max_length,
                   "Truncate to N ids, special tokens included (default: no truncation)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveCount);
   cmd->add_option("text", args->texts, "Texts to tokenize");
   cmd->callback([args] { run_tokenize(*args); });
 }
