@@ -280,8 +280,11 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   // and the weights pass through L3 once for all of them.
   const size_t max_block_rows =
       m <= kMaxRowsForOneBlock ? m : std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
-  const size_t row_blocks = (m + max_block_rows - 1) / max_block_rows;
-  const size_t block_rows = round_up((m + row_blocks - 1) / row_blocks, kTileRows);
+  // Rounding the blocks up to whole tiles may leave fewer blocks than first planned; counted
+  // again, none starts past the last row (an empty one divided by zero tiles).
+  const size_t planned_blocks = (m + max_block_rows - 1) / max_block_rows;
+  const size_t block_rows = round_up((m + planned_blocks - 1) / planned_blocks, kTileRows);
+  const size_t row_blocks = (m + block_rows - 1) / block_rows;
   // With one row block (few rows: the weights stream from memory) items are single panels handed
   // out in guided chunks: long runs of consecutive panels first, whose next-panel prefetches stay
   // useful, and single panels at the end, so that the threads finish together (a BGE-M3 INT8 1x16

@@ -170,6 +170,17 @@ TEST(PreparedLinear, Int8ManyRowBlocksMatchReference) {
   expect_matches_dequantized_reference(p, layer, {Activation::GeluErf, true, true});
 }
 
+// Row counts whose row blocks, rounded up to whole tiles, used to leave a block starting just past
+// the last row: BGE-M3's feed-forward output (k = 4096) at 721 rows divided by zero tiles (SIGFPE);
+// k = 3072 at 1,345 rows likewise.
+TEST(PreparedLinear, Int8RowBlocksNeverStartPastTheLastRow) {
+  for (const Shape& s : {Shape{721, 4096, 20}, Shape{1345, 3072, 3}}) {
+    const Problem p(s);
+    const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+    expect_matches_dequantized_reference(p, layer, {Activation::None, true, false});
+  }
+}
+
 // Cosine similarity of each output row (over its n values) to the FP32 result.
 void expect_rows_close(const std::vector<float>& y, const std::vector<float>& f32, size_t m,
                        size_t n, double min_cosine) {
