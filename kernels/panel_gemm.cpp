@@ -2,11 +2,12 @@
 // VNNI (a function target), and nothing here runs unless vnni_active(). No STL code is emitted
 // here out of line (nm shows no weak symbols): the linker could keep this AVX-512 copy of an
 // inline function for callers on every CPU. Packing and the partial-sums scratch, which need the
-// STL, are in int8_panels.cpp.
+// STL, are in panel_packing.cpp.
 //
-// INT8 and F32 share everything but the multiply-add and the epilogue's arithmetic: a step of
-// k is 4 bytes per lane in both (four u8·s8 products for vpdpbusd, one f32 product for an FMA),
-// so the panels, tiles, prefetching and threading are the same code.
+// INT8, F32 and BF16 share everything but the multiply-add and the epilogue's arithmetic: a step
+// of k is 4 bytes per lane in all three (four u8·s8 products for vpdpbusd, one f32 product for an
+// FMA, two bf16 weights widened for two FMAs), so the panels, tiles, prefetching and threading
+// are the same code.
 #include "kernels/panel_gemm.h"
 
 #include <immintrin.h>
@@ -25,8 +26,12 @@ namespace {
 
 using Batch = xsimd::batch<float, xsimd::avx512bw>;
 
-// What the panels hold: s8 weights for u8 activations, or f32 weights for f32 activations.
-enum class Arithmetic { Int8, F32 };
+// What the panels hold: s8 weights for u8 activations, f32 or bf16 weights for f32 activations.
+enum class Arithmetic { Int8, F32, Bf16 };
+
+// Bytes of one row's activations that a step of k multiplies: four u8, one f32, or two f32.
+template <Arithmetic A>
+constexpr size_t kInputBytesPerStep = A == Arithmetic::Bf16 ? 8 : 4;
 
 // A micro-tile is up to kTileRows rows × one panel: 6 × 4 accumulators, 4 weight registers and
 // one broadcast activation fill 29 of the 32 vector registers.
@@ -140,7 +145,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 }
 
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel). a points at the
-// step's first input (a byte pointer for both arithmetics, lda in bytes); first starts the sums
+// step's first input (a byte pointer for every arithmetic, lda in bytes); first starts the sums
 // at zero. Meanwhile the tile prefetches `fetch_bytes` from `fetch` (line-aligned) into L2,
 // fetch_per_step of them per step.
 template <size_t Rows, Arithmetic A>
@@ -157,22 +162,47 @@ template <size_t Rows, Arithmetic A>
           first ? _mm512_setzero_si512() : _mm512_loadu_si512(sums + r * kPanelWidth + 16 * b);
   const auto step = [&](size_t q) __attribute__((always_inline, target("avx512vnni"))) {
     const int8_t* weights = steps + q * kPanelStepBytes;
-    __m512i w[kColumnBlocks];
+    if constexpr (A == Arithmetic::Bf16) {
+      // Two f32 inputs per step: the weights' low halves widened by a shift, then the high halves
+      // by a load that zeroes the low ones. Each read twice from L1 rather than held: holding them
+      // takes four registers more than the tile has.
+#pragma GCC unroll 2
+      for (size_t half = 0; half < 2; ++half) {
+        __m512 w[kColumnBlocks];
 #pragma GCC unroll 4
-    for (size_t b = 0; b < kColumnBlocks; ++b) w[b] = _mm512_load_si512(weights + 64 * b);
+        for (size_t b = 0; b < kColumnBlocks; ++b)
+          w[b] = _mm512_castsi512_ps(
+              half == 0 ? _mm512_slli_epi32(_mm512_load_si512(weights + 64 * b), 16)
+                        : _mm512_maskz_loadu_epi16(0xaaaaaaaa, weights + 64 * b));
 #pragma GCC unroll 8
-    for (size_t r = 0; r < Rows; ++r) {
-      int32_t four;  // four u8 inputs, or one f32
-      std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
-      const __m512i broadcast = _mm512_set1_epi32(four);
+        for (size_t r = 0; r < Rows; ++r) {
+          float input;
+          std::memcpy(&input, a + r * lda + 8 * q + 4 * half, sizeof input);
+          const __m512 broadcast = _mm512_set1_ps(input);
 #pragma GCC unroll 4
-      for (size_t b = 0; b < kColumnBlocks; ++b) {
-        if constexpr (A == Arithmetic::Int8)
-          acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], broadcast, w[b]);
-        else
-          acc[r][b] = _mm512_castps_si512(_mm512_fmadd_ps(_mm512_castsi512_ps(broadcast),
-                                                          _mm512_castsi512_ps(w[b]),
-                                                          _mm512_castsi512_ps(acc[r][b])));
+          for (size_t b = 0; b < kColumnBlocks; ++b)
+            acc[r][b] = _mm512_castps_si512(
+                _mm512_fmadd_ps(broadcast, w[b], _mm512_castsi512_ps(acc[r][b])));
+        }
+      }
+    } else {
+      __m512i w[kColumnBlocks];
+#pragma GCC unroll 4
+      for (size_t b = 0; b < kColumnBlocks; ++b) w[b] = _mm512_load_si512(weights + 64 * b);
+#pragma GCC unroll 8
+      for (size_t r = 0; r < Rows; ++r) {
+        int32_t four;  // four u8 inputs, or one f32
+        std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
+        const __m512i broadcast = _mm512_set1_epi32(four);
+#pragma GCC unroll 4
+        for (size_t b = 0; b < kColumnBlocks; ++b) {
+          if constexpr (A == Arithmetic::Int8)
+            acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], broadcast, w[b]);
+          else
+            acc[r][b] = _mm512_castps_si512(_mm512_fmadd_ps(_mm512_castsi512_ps(broadcast),
+                                                            _mm512_castsi512_ps(w[b]),
+                                                            _mm512_castsi512_ps(acc[r][b])));
+        }
       }
     }
   };
@@ -262,8 +292,9 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Pa
       int32_t* sums = partial + (r - begin) * kPanelWidth;
       // Requested before the tile multiplies its last block of k, so they arrive meanwhile.
       if (last_block) prefetch_output(y, w.n, r, r + rows, col0, cols);
-      kAccumulateTile<A>[rows](a + r * lda + 4 * q0, lda, data + q0 * kPanelStepBytes, count, sums,
-                               q0 == 0, next + tile * share, share, share_per_step);
+      kAccumulateTile<A>[rows](a + r * lda + kInputBytesPerStep<A> * q0, lda,
+                               data + q0 * kPanelStepBytes, count, sums, q0 == 0,
+                               next + tile * share, share, share_per_step);
       // The epilogue follows each tile's last block while its sums are still in L1.
       if (last_block) store_rows<A>(sums, r, r + rows, col0, w.n, e, y);
     }
@@ -320,6 +351,11 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   }
 }
 
+// A float GEMM's epilogue in the INT8 epilogue's terms (no dequantization).
+Int8GemmEpilogue float_epilogue(const LinearEpilogue& e) {
+  return {nullptr, nullptr, nullptr, e.bias, e.activation, e.accumulate};
+}
+
 }  // namespace
 
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
@@ -334,10 +370,35 @@ void int8_gemm_bf16(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView
 
 void f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,
                     const LinearEpilogue& epilogue, float* y) {
-  panel_gemm<Arithmetic::F32>(
-      reinterpret_cast<const uint8_t*>(a), m, lda * sizeof(float),
-      {reinterpret_cast<const int8_t*>(w.data), w.n, w.k},
-      {nullptr, nullptr, nullptr, epilogue.bias, epilogue.activation, epilogue.accumulate}, y);
+  panel_gemm<Arithmetic::F32>(reinterpret_cast<const uint8_t*>(a), m, lda * sizeof(float),
+                              {reinterpret_cast<const int8_t*>(w.data), w.n, w.k},
+                              float_epilogue(epilogue), y);
+}
+
+void bf16_panel_gemm(const float* a, size_t m, size_t lda, const Bf16PanelsView& w,
+                     const LinearEpilogue& epilogue, float* y) {
+  panel_gemm<Arithmetic::Bf16>(reinterpret_cast<const uint8_t*>(a), m, lda * sizeof(float),
+                               {reinterpret_cast<const int8_t*>(w.data), w.n, w.k / 2},
+                               float_epilogue(epilogue), y);
+}
+
+void widen_bf16_panels(const Bf16PanelsView& w, float* out) {
+  const auto panels = static_cast<ptrdiff_t>((w.n + kPanelWidth - 1) / kPanelWidth);
+  const size_t steps = w.k / 2;
+  const __m512i high_halves = _mm512_set1_epi32(int32_t(0xffff0000u));
+#pragma omp parallel for schedule(static)
+  for (ptrdiff_t p = 0; p < panels; ++p) {
+    const auto* from = reinterpret_cast<const int8_t*>(w.data) + p * steps * kPanelStepBytes;
+    float* to = out + p * w.k * kPanelWidth;
+    for (size_t s = 0; s < steps; ++s)
+      for (size_t b = 0; b < kColumnBlocks; ++b) {
+        const __m512i pairs = _mm512_load_si512(from + s * kPanelStepBytes + 64 * b);
+        _mm512_store_ps(to + 2 * s * kPanelWidth + 16 * b,
+                        _mm512_castsi512_ps(_mm512_slli_epi32(pairs, 16)));
+        _mm512_store_ps(to + (2 * s + 1) * kPanelWidth + 16 * b,
+                        _mm512_castsi512_ps(_mm512_and_si512(pairs, high_halves)));
+      }
+  }
 }
 
 }  // namespace embed::kernels

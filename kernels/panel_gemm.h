@@ -13,6 +13,10 @@
 // weights (BA16a64b) is already such panels, with one input per lane, so the same packed copy
 // serves oneDNN for many rows and this GEMM for few. Streaming the weights with prefetches spread
 // over the tiles, it reads them faster than oneDNN's kernel at up to 48 rows.
+//
+// BF16, for PreparedLinear's BF16 format on CPUs without bf16 products (AVX512_BF16): the
+// weights stay in bf16, half the bytes of f32, two consecutive inputs of a channel per lane, and
+// the tiles widen them to f32 (exactly: a bf16 is the high half of its f32) for FMAs.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -78,5 +82,32 @@ struct F32PanelsView {
 // work over the OpenMP team.
 void f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,
                     const LinearEpilogue& epilogue, float* y);
+
+// bf16 weights {k, n} (k even) in panels: the 32-bit lane of channel j in step s holds inputs 2s
+// (low half) and 2s + 1 (high half); channels past n are zero.
+struct Bf16PanelsView {
+  const uint16_t* data;
+  size_t n, k;
+};
+
+struct Bf16Panels {
+  size_t n = 0, k = 0;
+  std::shared_ptr<uint16_t[]> data;
+  size_t bytes() const;
+  Bf16PanelsView view() const { return {data.get(), n, k}; }
+};
+
+// w is [n][k] row-major bf16 bits; throws std::invalid_argument unless k is even.
+Bf16Panels pack_bf16_panels(const uint16_t* w, size_t n, size_t k);
+
+// f32_panel_gemm's contract, on bf16 weights: the products are those of the weights widened to f32,
+// summed in the same order, so the results equal f32_panel_gemm's on those weights bit for bit.
+void bf16_panel_gemm(const float* a, size_t m, size_t lda, const Bf16PanelsView& w,
+                     const LinearEpilogue& epilogue, float* y);
+
+// The weights widened to f32 in F32PanelsView's layout (oneDNN's packed f32 layout when k is a
+// multiple of 16), ⌈n / kPanelWidth⌉ · kPanelWidth · k floats at `out`: for oneDNN's matmul at many
+// rows, where the widening costs little beside the products. Splits the work over the OpenMP team.
+void widen_bf16_panels(const Bf16PanelsView& w, float* out);
 
 }  // namespace embed::kernels

@@ -8,12 +8,13 @@
 // every call.
 //
 // Paths: F32 is oneDNN matmul with the epilogue as post-ops, or, at up to 48 rows with
-// AVX512_VNNI, our panel GEMM (panel_gemm.h) on the same packed copy. BF16 converts the
-// activations to bf16 per call, then oneDNN. INT8 quantizes each activation row symmetrically (an
-// xsimd kernel) and offsets it to u8 (zero point); with AVX512_VNNI our GEMM multiplies u8·s8 into
-// int32 and applies the dequantization and epilogue per tile, elsewhere oneDNN multiplies and one
-// xsimd pass follows. oneDNN picks its ISA at run time; ONEDNN_MAX_CPU_ISA=AVX2 forces its AVX2
-// kernels (EMBED_FORCE_ISA=avx2 does the same for ours).
+// AVX512_VNNI, our panel GEMM (panel_gemm.h) on the same packed copy. BF16 with bf16 products
+// converts the activations to bf16 per call, then oneDNN; widened to f32, see Bf16Compute. INT8
+// quantizes each activation row symmetrically (an xsimd kernel) and offsets it to u8 (zero point);
+// with AVX512_VNNI our GEMM multiplies u8·s8 into int32 and applies the dequantization and epilogue
+// per tile, elsewhere oneDNN multiplies and one xsimd pass follows. oneDNN picks its ISA at run
+// time; ONEDNN_MAX_CPU_ISA=AVX2 forces its AVX2 kernels (EMBED_FORCE_ISA=avx2 does the same for
+// ours).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,9 +30,12 @@ struct Int8GemmEpilogue;  // kernels/panel_gemm.h
 // How WeightFormat::BF16 multiplies, decided when weights are prepared. Bf16: bf16 products with
 // f32 accumulation (activations rounded to bf16 per call); oneDNN 2.6 runs it natively with
 // AVX512_BF16 or AMX, emulates it with plain AVX-512 (about 5x slower than FP32 on Cascade
-// Lake) and has none below AVX-512. WidenToF32: the bf16-rounded weights are widened once and
-// multiplied in f32 (no memory saving, FP32 speed, slightly more accurate). The default is Bf16
-// exactly when the CPU has native bf16; EMBED_BF16_COMPUTE=bf16|f32 overrides it.
+// Lake) and has none below AVX-512. WidenToF32: the bf16 weights are multiplied in f32 (slightly
+// more accurate). With AVX512_VNNI (our panel GEMMs) and k a multiple of 16 they stay in bf16,
+// half FP32's memory: widened as our panel GEMM reads them at up to a few hundred rows, and into
+// an f32 scratch for oneDNN's matmul per call above, where that costs little beside the products.
+// Elsewhere they are widened once, at preparation. The default is Bf16 exactly when the CPU has
+// native bf16; EMBED_BF16_COMPUTE=bf16|f32 overrides it.
 enum class Bf16Compute { Bf16, WidenToF32 };
 Bf16Compute bf16_compute();
 // Switches the choice for weights prepared from now on (tests and benchmarks).
@@ -76,6 +80,7 @@ class PreparedLinear {
   struct Weights;
   explicit PreparedLinear(std::shared_ptr<const Weights> weights);
   void apply_int8(const float* x, size_t m, float* y, const LinearEpilogue& epilogue) const;
+  void apply_bf16_panels(const float* x, size_t m, float* y, const LinearEpilogue& epilogue) const;
   Int8GemmEpilogue int8_epilogue(const float* row_scales, const LinearEpilogue& epilogue) const;
   std::shared_ptr<const Weights> weights_;
 };

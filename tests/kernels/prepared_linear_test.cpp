@@ -267,6 +267,46 @@ TEST_P(Bf16Test, Bf16BitsGiveTheSameResultAsRoundedFloats) {
   EXPECT_EQ(p.run(from_bits, e), p.run(*from_floats, e));
 }
 
+// Widened to f32, BF16 weights are FP32 weights that happen to be bf16 values. Kept in bf16 (half
+// FP32's bytes) for our panel GEMMs or widened per call for oneDNN, the results must equal FP32's
+// on the rounded weights bit for bit where both run the same kernel: panels up to 48 rows (the
+// same products summed in the same order), oneDNN above 128. In between, bf16 panels meet
+// oneDNN within float rounding. k = 100 takes the path that widens once at preparation.
+TEST(PreparedLinear, Bf16WidenedToF32EqualsF32OfRoundedWeights) {
+  struct Restore {
+    Bf16Compute saved = bf16_compute();
+    ~Restore() { set_bf16_compute_for_testing(saved); }
+  } restore;
+  set_bf16_compute_for_testing(Bf16Compute::WidenToF32);
+  for (const Shape& s :
+       {Shape{1, 1024, 96}, Shape{16, 64, 1031}, Shape{48, 256, 200}, Shape{49, 256, 200},
+        Shape{128, 512, 70}, Shape{129, 256, 200}, Shape{300, 1024, 130}, Shape{16, 100, 70}}) {
+    const Problem p(s);
+    std::vector<float> rounded(p.w.size());
+    for (size_t i = 0; i < rounded.size(); ++i) rounded[i] = test::from_bf16(test::to_bf16(p.w[i]));
+    const PreparedLinear bf16 = PreparedLinear::bf16(p.w.data(), s.n, s.k);
+    const PreparedLinear f32 = PreparedLinear::f32(rounded.data(), s.n, s.k);
+    const bool kept_in_bf16 = vnni_active() && s.k % 16 == 0;
+    if (kept_in_bf16) {
+      EXPECT_EQ(bf16.packed_bytes(), sizeof(uint16_t) * ((s.n + 63) / 64 * 64) * s.k)
+          << describe(s, {});
+    }
+    const bool same_kernel = !kept_in_bf16 || s.m <= 48 || s.m > 128;
+    for (const Epilogue& e : all_epilogues()) {
+      SCOPED_TRACE(describe(s, e));
+      const std::vector<float> y = p.run(bf16, e), expected = p.run(f32, e);
+      if (same_kernel) {
+        ASSERT_EQ(y, expected);
+        continue;
+      }
+      for (size_t i = 0; i < s.m; ++i)
+        for (size_t j = 0; j < s.n; ++j)
+          ASSERT_NEAR(y[i * s.n + j], expected[i * s.n + j], 1e-5 * magnitude(p, e, i, j) + 1e-6)
+              << i << "," << j;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Compute, Bf16Test,
                          ::testing::Values(Bf16Compute::Bf16, Bf16Compute::WidenToF32),
                          [](const ::testing::TestParamInfo<Bf16Compute>& info) {
