@@ -32,8 +32,8 @@ struct Int8GemmEpilogue;  // kernels/panel_gemm.h
 // AVX512_BF16 or AMX, emulates it with plain AVX-512 (about 5x slower than FP32 on Cascade
 // Lake) and has none below AVX-512. WidenToF32: the bf16 weights are multiplied in f32 (slightly
 // more accurate). With AVX512_VNNI (our panel GEMMs) and k a multiple of 16 they stay in bf16,
-// half FP32's memory: widened as our panel GEMM reads them at up to a few hundred rows, and into
-// an f32 scratch for oneDNN's matmul per call above, where that costs little beside the products.
+// half FP32's memory: widened as our panel GEMM reads them at up to 128 rows, and into an f32
+// scratch for oneDNN's matmul per call above, where that costs little beside the products.
 // Elsewhere they are widened once, at preparation. The default is Bf16 exactly when the CPU has
 // native bf16; EMBED_BF16_COMPUTE=bf16|f32 overrides it.
 enum class Bf16Compute { Bf16, WidenToF32 };
