@@ -328,6 +328,22 @@ TEST(PreparedLinear, Int8RowsAreIndependentOfBatchSize) {
   }
 }
 
+// The same across row blocks: at k = 4096 our VNNI GEMM splits rows into blocks of ~64 rounded up
+// to whole tiles, and each row count splits them differently (721-725 rows once left an empty
+// block that divided by zero). Every count from 700 to 760 must give each row the same bits.
+TEST(PreparedLinear, Int8RowsAreIndependentOfTheirRowBlocks) {
+  const Shape s = {760, 4096, 8};
+  const Problem p(s);
+  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+  const Epilogue e = {Activation::None, true, false};
+  const std::vector<float> all = p.run(layer, e);
+  for (size_t m = 700; m <= s.m; ++m) {
+    std::vector<float> y(m * s.n);
+    layer.apply(p.x.data() + (s.m - m) * s.k, m, y.data(), p.epilogue(e));
+    ASSERT_EQ(y, std::vector<float>(all.end() - m * s.n, all.end())) << "m=" << m;
+  }
+}
+
 // 16 rows take our panel GEMMs (F32 and INT8 with VNNI), 64 rows oneDNN's matmul for F32.
 TEST(PreparedLinear, ConcurrentCallsFromSeveralThreadsAgree) {
   for (const Shape& s : {Shape{16, 256, 128}, Shape{64, 256, 128}}) {
