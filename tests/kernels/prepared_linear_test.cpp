@@ -344,9 +344,10 @@ TEST(PreparedLinear, Int8RowsAreIndependentOfTheirRowBlocks) {
   }
 }
 
-// 16 rows take our panel GEMMs (F32 and INT8 with VNNI), 64 rows oneDNN's matmul for F32.
+// With VNNI, 16 rows take our panel GEMMs for every format; 64 rows oneDNN's matmul for F32;
+// 200 rows oneDNN for BF16 too, on weights widened into each calling thread's scratch.
 TEST(PreparedLinear, ConcurrentCallsFromSeveralThreadsAgree) {
-  for (const Shape& s : {Shape{16, 256, 128}, Shape{64, 256, 128}}) {
+  for (const Shape& s : {Shape{16, 256, 128}, Shape{64, 256, 128}, Shape{200, 256, 128}}) {
     const Problem p(s);
     std::vector<PreparedLinear> layers = {
         PreparedLinear::f32(p.w.data(), s.n, s.k), PreparedLinear::bf16(p.w.data(), s.n, s.k),
