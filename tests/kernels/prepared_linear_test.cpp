@@ -313,35 +313,35 @@ INSTANTIATE_TEST_SUITE_P(Compute, Bf16Test,
                            return info.param == Bf16Compute::Bf16 ? "Bf16" : "WidenToF32";
                          });
 
-// The packed weights serve every batch size, and rows do not influence each other: INT8 sums are
-// exact integers, so each row must come out bit-identical whatever the batch it is part of.
-TEST(PreparedLinear, Int8RowsAreIndependentOfBatchSize) {
-  const Shape s = {600, 256, 80};
+// Each of row_counts rows, taken from the end of s.m rows, must come out of the INT8 layer with
+// the bits they have in the whole batch.
+void expect_int8_rows_independent_of_batch(const Shape& s, const Epilogue& e,
+                                           const std::vector<size_t>& row_counts) {
   const Problem p(s);
   const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
-  const Epilogue e = {Activation::GeluErf, true, false};
   const std::vector<float> all = p.run(layer, e);
-  for (size_t m : {1, 2, 3, 5, 8, 13, 16, 17, 64, 100, 513}) {
+  for (size_t m : row_counts) {
     std::vector<float> y(m * s.n);
     layer.apply(p.x.data() + (s.m - m) * s.k, m, y.data(), p.epilogue(e));
     ASSERT_EQ(y, std::vector<float>(all.end() - m * s.n, all.end())) << "m=" << m;
   }
 }
 
+// The packed weights serve every batch size, and rows do not influence each other: INT8 sums are
+// exact integers, so each row must come out bit-identical whatever the batch it is part of.
+TEST(PreparedLinear, Int8RowsAreIndependentOfBatchSize) {
+  expect_int8_rows_independent_of_batch({600, 256, 80}, {Activation::GeluErf, true, false},
+                                        {1, 2, 3, 5, 8, 13, 16, 17, 64, 100, 513});
+}
+
 // The same across row blocks: at k = 4096 our VNNI GEMM splits rows into blocks of ~64 rounded up
 // to whole tiles, and each row count splits them differently (721-725 rows once left an empty
 // block that divided by zero). Every count from 700 to 760 must give each row the same bits.
 TEST(PreparedLinear, Int8RowsAreIndependentOfTheirRowBlocks) {
-  const Shape s = {760, 4096, 8};
-  const Problem p(s);
-  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
-  const Epilogue e = {Activation::None, true, false};
-  const std::vector<float> all = p.run(layer, e);
-  for (size_t m = 700; m <= s.m; ++m) {
-    std::vector<float> y(m * s.n);
-    layer.apply(p.x.data() + (s.m - m) * s.k, m, y.data(), p.epilogue(e));
-    ASSERT_EQ(y, std::vector<float>(all.end() - m * s.n, all.end())) << "m=" << m;
-  }
+  std::vector<size_t> row_counts;
+  for (size_t m = 700; m <= 760; ++m) row_counts.push_back(m);
+  expect_int8_rows_independent_of_batch({760, 4096, 8}, {Activation::None, true, false},
+                                        row_counts);
 }
 
 // With VNNI, 16 rows take our panel GEMMs for every format; 64 rows oneDNN's matmul for F32;
