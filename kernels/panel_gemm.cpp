@@ -177,7 +177,7 @@ template <size_t Rows, Arithmetic A>
 #pragma GCC unroll 8
         for (size_t r = 0; r < Rows; ++r) {
           float input;
-          std::memcpy(&input, a + r * lda + 8 * q + 4 * half, sizeof input);
+          std::memcpy(&input, a + r * lda + kInputBytesPerStep<A> * q + 4 * half, sizeof input);
           const __m512 broadcast = _mm512_set1_ps(input);
 #pragma GCC unroll 4
           for (size_t b = 0; b < kColumnBlocks; ++b)
@@ -192,7 +192,7 @@ template <size_t Rows, Arithmetic A>
 #pragma GCC unroll 8
       for (size_t r = 0; r < Rows; ++r) {
         int32_t four;  // four u8 inputs, or one f32
-        std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
+        std::memcpy(&four, a + r * lda + kInputBytesPerStep<A> * q, sizeof four);
         const __m512i broadcast = _mm512_set1_epi32(four);
 #pragma GCC unroll 4
         for (size_t b = 0; b < kColumnBlocks; ++b) {
