@@ -37,9 +37,15 @@ constexpr size_t kInputBytesPerStep = A == Arithmetic::Bf16 ? 8 : 4;
 // one broadcast activation fill 29 of the 32 vector registers.
 constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kPanelWidth / 16;
-// Steps of k per block of k: a 16 KB slice of a panel, which stays in L1 (streaming the whole
-// panel from L2 for every micro-tile would be bound by L2 bandwidth).
-constexpr size_t kStepsPerBlock = 64;
+// Steps of k per block of k when the weights stream from memory (few rows, one row block): a
+// 16 KB slice of a panel, which stays in L1 while the next one is prefetched into L2.
+constexpr size_t kStepsPerStreamedBlock = 64;
+// With several row blocks the weights come from L3, and a slice is reused by dozens of tiles:
+// 64 KB (all of k = 1024, BGE-M3's most common k), read from L2. Each block of k costs a tile a
+// store and a reload of its 24 accumulators; 256 steps rather than 64 ran BGE-M3's INT8 GEMMs at
+// 512-4096 rows 2-9% faster (alternating in one process; whole panels of k = 4096 did no better)
+// and a 32x128 forward pass faster in 15 of 22 alternating pairs.
+constexpr size_t kStepsPerCachedBlock = 256;
 // Steps of k per round of prefetches. Scheduled every step, the prefetches' bookkeeping (~17
 // instructions) made the front end, not the multiply-adds, the bound of the micro-tile: 96
 // BGE-M3 INT8 GEMMs at 16 rows with weights in L3 took 15% longer; every 4 steps, up to 4% longer.
@@ -265,26 +271,27 @@ struct Panels {
   size_t n, steps;
 };
 
-// Rows [begin, end) × one panel: blocks of k whose slice of the panel stays in L1 while every
-// micro-tile of the rows passes over it. The weights come from memory (few rows) or L3 (per
-// block of many rows). Rather than the first tile over a slice fetching it while memory idles
-// during the others, every tile prefetches an equal share of the next slice into L2 (which, for
-// the last slice, is the next panel's first). Into L1 it would evict the slice in use, and L1
-// prefetches stall once the line fill buffers are busy: perf put half of the first tile's
-// samples on them. 1.08-1.19x at 8-48 rows with weights in memory, 1.02-1.03x at 512 rows
-// (alternating in one process).
+// Rows [begin, end) × one panel: blocks of k of `steps_per_block` steps whose slice of the panel
+// stays in L1 (few rows) or L2 (many) while every micro-tile of the rows passes over it. The
+// weights come from memory (few rows) or L3 (per block of many rows). Rather than the first tile
+// over a slice fetching it while memory idles during the others, every tile prefetches an equal
+// share of the next slice into L2 (which, for the last slice, is the next panel's first). Into L1
+// it would evict the slice in use, and L1 prefetches stall once the line fill buffers are busy:
+// perf put half of the first tile's samples on them. 1.08-1.19x at 8-48 rows with weights in
+// memory, 1.02-1.03x at 512 rows (alternating in one process).
 template <Arithmetic A, class Out>
 void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Panels& w,
-                size_t panel, const Int8GemmEpilogue& e, int32_t* partial, Out* y) {
+                size_t panel, size_t steps_per_block, const Int8GemmEpilogue& e, int32_t* partial,
+                Out* y) {
   const int8_t* data = w.data + panel * w.steps * kPanelStepBytes;
   const size_t col0 = panel * kPanelWidth, cols = std::min(kPanelWidth, w.n - col0);
   // Each tile's share of a slice in whole lines, and how much of it to request per step. Divided
   // here, once per panel: two divisions per tile cost 3% of a 16-row forward pass.
   const size_t tiles = (end - begin + kTileRows - 1) / kTileRows;
-  const size_t share = (kStepsPerBlock * kPanelStepBytes / 64 + tiles - 1) / tiles * 64;
-  const size_t share_per_step = (share + kStepsPerBlock - 1) / kStepsPerBlock;
-  for (size_t q0 = 0; q0 < w.steps; q0 += kStepsPerBlock) {
-    const size_t count = std::min(kStepsPerBlock, w.steps - q0);
+  const size_t share = (steps_per_block * kPanelStepBytes / 64 + tiles - 1) / tiles * 64;
+  const size_t share_per_step = (share + steps_per_block - 1) / steps_per_block;
+  for (size_t q0 = 0; q0 < w.steps; q0 += steps_per_block) {
+    const size_t count = std::min(steps_per_block, w.steps - q0);
     const char* next = reinterpret_cast<const char*>(data + (q0 + count) * kPanelStepBytes);
     const bool last_block = q0 + count == w.steps;
     for (size_t r = begin, tile = 0; r < end; r += kTileRows, ++tile) {
@@ -324,6 +331,7 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   // up to kMaxPanelsPerItem, at least four per thread in each block, go dynamically, so that all
   // threads stay on one block.
   const bool one_block = row_blocks == 1;
+  const size_t steps_per_block = one_block ? kStepsPerStreamedBlock : kStepsPerCachedBlock;
   const size_t item_panels =
       one_block ? 1 : std::clamp<size_t>(panels / (4 * threads), 1, kMaxPanelsPerItem);
   const size_t items_per_block = (panels + item_panels - 1) / item_panels;
@@ -339,7 +347,7 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
       const size_t first = static_cast<size_t>(item) % items_per_block * item_panels;
       const size_t begin = block * block_rows, end = std::min(m, begin + block_rows);
       for (size_t p = first; p < std::min(panels, first + item_panels); ++p)
-        panel_rows<A>(a, lda, begin, end, w, p, e, mine, y);
+        panel_rows<A>(a, lda, begin, end, w, p, steps_per_block, e, mine, y);
     };
     if (one_block) {
 #pragma omp for schedule(guided)
