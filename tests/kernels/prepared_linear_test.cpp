@@ -161,10 +161,11 @@ TEST(PreparedLinear, Int8MatchesDequantizedReference) {
   }
 }
 
-// Enough rows for several row blocks of our VNNI GEMM (whose threads share each block), and
-// enough outputs for work items of several panels, the last one partial.
+// Enough rows for several row blocks of our VNNI GEMM (whose threads share each block), enough
+// outputs for work items of several panels, the last one partial, and k = 1100: 275 steps of 4,
+// more than one block of k (256 steps with many rows), the last one partial.
 TEST(PreparedLinear, Int8ManyRowBlocksMatchReference) {
-  const Problem p({300, 1024, 1100});
+  const Problem p({300, 1100, 1100});
   const PreparedLinear layer =
       PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), p.shape.n, p.shape.k);
   expect_matches_dequantized_reference(p, layer, {Activation::GeluErf, true, true});
