@@ -49,9 +49,9 @@ struct Layer {
         return layer;
       }
       case kInt8OneDnn: {
-        // Our GEMM is chosen at preparation, only while the AVX-512 kernels are active.
+        // Our GEMMs are chosen at preparation, only while the AVX2 or AVX-512 kernels are active.
         const Isa saved = active_isa();
-        if (saved == Isa::Avx512) set_isa_for_testing(Isa::Avx2);
+        set_isa_for_testing(Isa::Generic);
         PreparedLinear layer = PreparedLinear::int8(w_q.data(), scales.data(), n, k);
         set_isa_for_testing(saved);
         return layer;

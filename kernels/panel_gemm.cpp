@@ -1,8 +1,10 @@
-// Compiled with the AVX-512 flags of kernels/CMakeLists.txt; only the micro-kernel also uses
-// VNNI (a function target), and nothing here runs unless vnni_active(). No STL code is emitted
-// here out of line (nm shows no weak symbols): the linker could keep this AVX-512 copy of an
-// inline function for callers on every CPU. Packing and the partial-sums scratch, which need the
-// STL, are in panel_packing.cpp.
+// Compiled twice (kernels/CMakeLists.txt): with the AVX-512 flags (EMBED_PANEL_GEMM_AVX512), where
+// only the micro-kernel also uses VNNI (a function target) and nothing runs unless vnni_active();
+// and with the AVX2 flags, for INT8 on CPUs without VNNI (avx2::int8_gemm). The two
+// differ only in their micro-tiles and epilogues; blocking, prefetching and threading are shared.
+// No STL code is emitted here out of line (nm shows no weak symbols): the linker could keep one
+// ISA's copy of an inline function for callers on every CPU. Packing and the partial-sums
+// scratch, which need the STL, are in panel_packing.cpp.
 //
 // INT8, F32 and BF16 share everything but the multiply-add and the epilogue's arithmetic: a step
 // of k is 4 bytes per lane in all three (four u8·s8 products for vpdpbusd, one f32 product for an
@@ -17,14 +19,23 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/fast_activation.h"
 #include "kernels/lanes_mask.h"
 
+#if !defined(EMBED_PANEL_GEMM_AVX512) && !defined(EMBED_PANEL_GEMM_AVX2)
+#error "panel_gemm.cpp is compiled once per ISA with EMBED_PANEL_GEMM_<isa> defined"
+#endif
+
 namespace embed::kernels {
 namespace {
 
+#if defined(EMBED_PANEL_GEMM_AVX512)
 using Batch = xsimd::batch<float, xsimd::avx512bw>;
+#else
+using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2> >;
+#endif
 
 // What the panels hold: s8 weights for u8 activations, f32 or bf16 weights for f32 activations.
 enum class Arithmetic { Int8, F32, Bf16 };
@@ -33,10 +44,19 @@ enum class Arithmetic { Int8, F32, Bf16 };
 template <Arithmetic A>
 constexpr size_t kInputBytesPerStep = A == Arithmetic::Bf16 ? 8 : 4;
 
+#if defined(EMBED_PANEL_GEMM_AVX512)
 // A micro-tile is up to kTileRows rows × one panel: 6 × 4 accumulators, 4 weight registers and
 // one broadcast activation fill 29 of the 32 vector registers.
 constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kPanelWidth / 16;
+#else
+// A micro-tile is up to kTileRows rows × one panel, multiplied in passes of 16 columns: 4 × 2
+// accumulators, 2 weight registers, the broadcast activation, the ones and a product take 13 of
+// the 16 vector registers.
+constexpr size_t kTileRows = 4;
+constexpr size_t kColumnsPerPass = 16;
+constexpr size_t kPasses = kPanelWidth / kColumnsPerPass;
+#endif
 // Steps of k per block of k when the weights stream from memory (few rows, one row block): a
 // 16 KB slice of a panel, which stays in L1 while the next one is prefetched into L2.
 constexpr size_t kStepsPerStreamedBlock = 64;
@@ -66,6 +86,7 @@ size_t round_up(size_t v, size_t multiple) {
   return (v + multiple - 1) / multiple * multiple;
 }
 
+#if defined(EMBED_PANEL_GEMM_AVX512)
 // v rounded to bf16 (nearest, ties to even), in the high half of each 32-bit lane. The values
 // are finite.
 __m512i bf16_in_high_halves(__m512 v) {
@@ -235,6 +256,133 @@ template <size_t Rows, Arithmetic A>
       _mm512_storeu_si512(sums + r * kPanelWidth + 16 * b, acc[r][b]);
 }
 
+#else  // AVX2
+
+// The epilogue's per-column constants of one block of 8 columns; `lanes` of them are valid.
+struct BlockConstants {
+  size_t lanes;
+  __m256i mask;
+  Batch bias, offsets, scales;
+};
+
+// Loads the valid lanes of 8 floats, zeros past them. Masked moves are slow on some AMD cores,
+// so whole blocks load plainly.
+[[gnu::always_inline]] inline Batch load_lanes(const float* p, const BlockConstants& c) {
+  return c.lanes == 8 ? Batch::load_unaligned(p) : Batch(_mm256_maskload_ps(p, c.mask));
+}
+
+// Always inlined, as block_result: called per block and row, GCC kept them out of line (perf: 2.3%
+// of a 1x512 INT8 pass on AVX2).
+[[gnu::always_inline]] inline BlockConstants block_constants(const Int8GemmEpilogue& e, size_t j,
+                                                             size_t n) {
+  const size_t lanes = std::min<size_t>(8, n - j);
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  BlockConstants c{lanes, mask, Batch(0.0f), Batch(0.0f), Batch(0.0f)};
+  if (e.bias) c.bias = load_lanes(e.bias + j, c);
+  c.offsets = load_lanes(e.col_offsets + j, c);
+  c.scales = load_lanes(e.col_scales + j, c);
+  return c;
+}
+
+// Row r's dequantized, biased and activated result for one block from its sums.
+[[gnu::always_inline]] inline Batch block_result(const int32_t* sums, size_t r,
+                                                 const BlockConstants& c,
+                                                 const Int8GemmEpilogue& e) {
+  const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums));
+  const Batch shifted = Batch(_mm256_cvtepi32_ps(raw)) - c.offsets;
+  return fast_activation(e.activation,
+                         xsimd::fma(shifted, Batch(e.row_scales[r]) * c.scales, c.bias));
+}
+
+// As the AVX-512 store_rows, for f32 outputs: rows [begin, end) × one panel of sums, the
+// activated results accumulated onto y's or stored, for the valid columns.
+template <Arithmetic A, class Out>
+void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
+                const Int8GemmEpilogue& e, Out* y) {
+  static_assert(A == Arithmetic::Int8 && std::is_same_v<Out, float>,
+                "the AVX2 panel GEMM is INT8 with f32 outputs only");
+  const size_t blocks = std::min(kPanelWidth / 8, (n - col0 + 7) / 8);
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t j = col0 + 8 * b;
+    const BlockConstants c = block_constants(e, j, n);
+    for (size_t r = begin; r < end; ++r) {
+      Batch v = block_result(sums + (r - begin) * kPanelWidth + 8 * b, r, c, e);
+      float* out = y + r * n + j;
+      if (e.accumulate) v += load_lanes(out, c);
+      if (c.lanes == 8)
+        v.store_unaligned(out);
+      else
+        _mm256_maskstore_ps(out, c.mask, v);
+    }
+  }
+}
+
+// sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
+// tile, in kPasses passes over the steps of 16 columns each. Without VNNI four u8·s8 products
+// take vpmaddubsw (pairs into int16, exact while the activations stay within [0, 127]: see
+// int8_activation_levels), vpmaddwd by ones (pairs of those into int32) and an add. The
+// prefetches of the next slice are spread over all the passes.
+template <size_t Rows, Arithmetic A>
+void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t count, int32_t* sums,
+                     bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step) {
+  static_assert(A == Arithmetic::Int8, "the AVX2 panel GEMM is INT8 only");
+  const __m256i ones = _mm256_set1_epi16(1);
+  const char* const fetch_start = fetch;
+  const char* const fetch_end = fetch + fetch_bytes;
+  // Requests the lines due once `done` of the kPasses · count pass-steps are done.
+  const auto prefetch_through = [&](size_t done) __attribute__((always_inline)) {
+    const char* due = std::min(fetch_end, fetch_start + done * fetch_per_step / kPasses);
+    for (; fetch < due; fetch += 64) _mm_prefetch(fetch, _MM_HINT_T1);
+  };
+  for (size_t pass = 0; pass < kPasses; ++pass) {
+    int32_t* const pass_sums = sums + kColumnsPerPass * pass;
+    const int8_t* const weights = steps + kColumnsPerPass * 4 * pass;
+    __m256i acc[Rows][2];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 2
+      for (size_t b = 0; b < 2; ++b)
+        acc[r][b] = first ? _mm256_setzero_si256()
+                          : _mm256_load_si256(reinterpret_cast<const __m256i*>(
+                                pass_sums + r * kPanelWidth + 8 * b));
+    const auto step = [&](size_t q) __attribute__((always_inline)) {
+      const int8_t* w = weights + q * kPanelStepBytes;
+      const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
+#pragma GCC unroll 4
+      for (size_t r = 0; r < Rows; ++r) {
+        int32_t four;
+        std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
+        const __m256i broadcast = _mm256_set1_epi32(four);
+        acc[r][0] = _mm256_add_epi32(acc[r][0],
+                                     _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w0), ones));
+        acc[r][1] = _mm256_add_epi32(acc[r][1],
+                                     _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w1), ones));
+        // Pins the sums in registers after each step. Integer adds reassociate, and GCC would
+        // otherwise compute all unrolled steps' products first, spill them, and add them after.
+        asm("" : "+x"(acc[r][0]), "+x"(acc[r][1]));
+      }
+    };
+    size_t q = 0;
+    for (; q + kStepsPerFetch <= count; q += kStepsPerFetch) {
+      prefetch_through(pass * count + q + kStepsPerFetch);
+#pragma GCC unroll 8
+      for (size_t g = 0; g < kStepsPerFetch; ++g) step(q + g);
+    }
+    prefetch_through((pass + 1) * count);
+    for (; q < count; ++q) step(q);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 2
+      for (size_t b = 0; b < 2; ++b)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pass_sums + r * kPanelWidth + 8 * b),
+                           acc[r][b]);
+  }
+}
+
+#endif
+
 // Requests the lines of y that rows [begin, end) × columns [col0, col0 + cols) span into L1, for
 // writing. The epilogue reads y (accumulating) or writes it, and at thousands of rows y has left
 // the caches since it was last written: its misses, waited for one by one, were a quarter of an
@@ -256,14 +404,15 @@ template <class Out>
 // accumulate_tile for 1 … kTileRows rows.
 using AccumulateTile = void (*)(const uint8_t*, size_t, const int8_t*, size_t, int32_t*, bool,
                                 const char*, size_t, size_t);
+template <Arithmetic A, size_t... R>
+constexpr AccumulateTile kTilesOf[] = {nullptr, accumulate_tile<R + 1, A>...};
+template <Arithmetic A, size_t... R>
+constexpr const AccumulateTile* tiles_of(std::index_sequence<R...>) {
+  return kTilesOf<A, R...>;
+}
 template <Arithmetic A>
-constexpr AccumulateTile kAccumulateTile[kTileRows + 1] = {nullptr,
-                                                           accumulate_tile<1, A>,
-                                                           accumulate_tile<2, A>,
-                                                           accumulate_tile<3, A>,
-                                                           accumulate_tile<4, A>,
-                                                           accumulate_tile<5, A>,
-                                                           accumulate_tile<6, A>};
+constexpr const AccumulateTile* kAccumulateTile =
+    tiles_of<A>(std::make_index_sequence<kTileRows>());
 
 // The packed weights: `steps` steps of k for each panel of kPanelWidth of the n columns.
 struct Panels {
@@ -359,13 +508,21 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   }
 }
 
+#if defined(EMBED_PANEL_GEMM_AVX512)
 // A float GEMM's epilogue in the INT8 epilogue's terms (no dequantization).
 Int8GemmEpilogue float_epilogue(const LinearEpilogue& e) {
   return {nullptr, nullptr, nullptr, e.bias, e.activation, e.accumulate};
 }
+#endif
 
 }  // namespace
 
+#if defined(EMBED_PANEL_GEMM_AVX2)
+void avx2::int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
+                     const Int8GemmEpilogue& epilogue, float* y) {
+  panel_gemm<Arithmetic::Int8>(a, m, lda, {w.data, w.n, w.k_quads}, epilogue, y);
+}
+#else
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y) {
   panel_gemm<Arithmetic::Int8>(a, m, lda, {w.data, w.n, w.k_quads}, epilogue, y);
@@ -408,5 +565,6 @@ void widen_bf16_panels(const Bf16PanelsView& w, float* out) {
       }
   }
 }
+#endif
 
 }  // namespace embed::kernels

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to kernels/: our GEMMs over weights packed in panels of kPanelWidth output channels,
-// for CPUs with AVX512_VNNI (call only where vnni_active()).
+// for CPUs with AVX512_VNNI (call only where vnni_active()), and INT8 for AVX2 (namespace avx2).
 //
 // INT8, behind PreparedLinear's INT8 format: u8·s8 with int32 accumulation. oneDNN 2.6 reaches
 // ~60% of the VNNI peak at BGE-M3 shapes and ~16 GB/s of weight streaming for short queries, and
@@ -70,6 +70,14 @@ void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
 // quantized again: half the bytes to store and reread. epilogue.accumulate must be false.
 void int8_gemm_bf16(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                     const Int8GemmEpilogue& epilogue, uint16_t* y);
+
+// int8_gemm for CPUs with AVX2 but not VNNI (call only where the CPU has AVX2), on the same
+// panels. Four u8·s8 products take vpmaddubsw, vpmaddwd and an add instead of one vpdpbusd; the
+// first adds pairs of products in int16, exact only for activations within [0, 127].
+namespace avx2 {
+void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
+               const Int8GemmEpilogue& epilogue, float* y);
+}  // namespace avx2
 
 // f32 weights {k, n} in panels: element (i, j) at data[(j / kPanelWidth) · k · kPanelWidth +
 // i · kPanelWidth + j % kPanelWidth], channels past n zero.

@@ -45,6 +45,16 @@ std::atomic<Bf16Compute>& bf16_choice() {
   return choice;
 }
 
+// Which GEMM multiplies INT8 weights prepared now: our panel GEMM with VNNI, or its AVX2 twin
+// where AVX2 is the widest ISA (on a 2-core AMD EPYC, Zen 3: BGE-M3's linears at 16 rows 1.7-2.5x
+// oneDNN's AVX2 kernels, 512-4096 rows 1.0-1.2x; a 1x16 INT8 pass 62 -> 35 ms), or oneDNN (no
+// AVX2; AVX-512 without VNNI, where oneDNN's 512-bit vpmaddubsw kernels are wider than ours).
+enum class Int8Kernel { Vnni, Avx2, OneDnn };
+Int8Kernel int8_kernel() {
+  if (vnni_active()) return Int8Kernel::Vnni;
+  return active_isa() == Isa::Avx2 ? Int8Kernel::Avx2 : Int8Kernel::OneDnn;
+}
+
 // Σ w[i] over k weights, in int32 (|Σ| ≤ 127·k). Summed in 16 lanes, which GCC vectorizes at
 // -O2; as a scalar loop these sums were 40% of loading an INT8 BGE-M3.
 int32_t weight_sum(const int8_t* w, size_t k) {
@@ -85,7 +95,8 @@ struct PreparedLinear::Weights {
   size_t n, k;
   memory packed;  // F32, BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
   std::shared_ptr<std::byte[]> packed_storage;  // packed's buffer
-  Int8Panels panels;          // INT8 with our VNNI GEMM (vnni_active() at preparation)
+  Int8Panels panels;          // INT8 with our panel GEMMs (VNNI or AVX2, per int8_kernel)
+  bool int8_on_vnni = false;  // panels multiplied by the VNNI GEMM rather than the AVX2 one
   bool f32_panels = false;    // F32: `packed` is also f32_panel_gemm's layout
   Bf16Panels bf16_panels;     // BF16 widened to f32 with our GEMMs (vnni_active())
   memory::desc widened_desc;  // bf16_panels widened: oneDNN's packed f32 layout
@@ -169,10 +180,12 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
       weights->col_offsets[j] =
           static_cast<float>(int64_t{weight_sum(w + j * k, k)} * weights->zero_point);
   });
-  if (vnni_active())
-    weights->panels = pack_int8_panels(w, n, k);
-  else
+  const Int8Kernel kernel = int8_kernel();
+  weights->int8_on_vnni = kernel == Int8Kernel::Vnni;
+  if (kernel == Int8Kernel::OneDnn)
     weights->pack(w, Type::s8, Type::s8);
+  else
+    weights->panels = pack_int8_panels(w, n, k);
   return PreparedLinear(std::move(weights));
 }
 
@@ -258,7 +271,8 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
   const KernelTable& table = kernel_table();
   const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
   if (w.panels.data) {
-    int8_gemm(qx.data, m, w.k, w.panels.view(), int8_epilogue(qx.scales, epilogue), y);
+    (w.int8_on_vnni ? int8_gemm : avx2::int8_gemm)(qx.data, m, w.k, w.panels.view(),
+                                                   int8_epilogue(qx.scales, epilogue), y);
     return;
   }
   // The integer sums land in y itself unless y holds a residual to add to.
@@ -281,7 +295,7 @@ Int8GemmEpilogue PreparedLinear::int8_epilogue(const float* row_scales,
 }
 
 bool PreparedLinear::has_bf16_output() const {
-  return weights_->panels.data != nullptr;
+  return weights_->int8_on_vnni;
 }
 
 void PreparedLinear::apply_bf16(const float* x, size_t m, uint16_t* y,
@@ -347,7 +361,15 @@ void set_bf16_compute_for_testing(Bf16Compute compute) {
 }
 
 int int8_activation_levels() {
-  return vnni_active() || onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
+  switch (int8_kernel()) {
+    case Int8Kernel::Vnni:
+      return 127;
+    case Int8Kernel::Avx2:
+      return 63;
+    case Int8Kernel::OneDnn:
+      break;
+  }
+  return onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
 }
 
 }  // namespace embed::kernels

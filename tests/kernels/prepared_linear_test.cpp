@@ -171,6 +171,23 @@ TEST(PreparedLinear, Int8ManyRowBlocksMatchReference) {
   expect_matches_dequantized_reference(p, layer, {Activation::GeluErf, true, true});
 }
 
+// Activations at their extremes against weights of ±127 of one sign per output: the largest
+// pairs of products the GEMMs form. Without VNNI they add pairs in int16, exact only because the
+// activations stay within 7 bits (int8_activation_levels); at 8 bits such pairs saturate.
+TEST(PreparedLinear, Int8ExtremeProductsDoNotSaturate) {
+  Problem p({9, 260, 70});
+  const Shape& s = p.shape;
+  for (size_t i = 0; i < s.m; ++i)
+    for (size_t c = 0; c < s.k; ++c)
+      p.x[i * s.k + c] = (i % 2 ? -1.0f : 1.0f) * (c % 3 ? 3.0f : 2.9f);
+  for (size_t j = 0; j < s.n; ++j) {
+    for (size_t c = 0; c < s.k; ++c) p.w_q[j * s.k + c] = j % 2 ? int8_t{-127} : int8_t{127};
+    p.w_scales[j] = 0.01f;
+  }
+  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+  expect_matches_dequantized_reference(p, layer, {Activation::None, false, false});
+}
+
 // Row counts whose row blocks, rounded up to whole tiles, used to leave a block starting just past
 // the last row: BGE-M3's feed-forward output (k = 4096) at 721 rows divided by zero tiles (SIGFPE);
 // k = 3072 at 1,345 rows likewise.
