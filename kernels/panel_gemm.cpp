@@ -1,6 +1,6 @@
 // Compiled twice (kernels/CMakeLists.txt): with the AVX-512 flags (EMBED_PANEL_GEMM_AVX512), where
 // only the micro-kernel also uses VNNI (a function target) and nothing runs unless vnni_active();
-// and with the AVX2 flags, for INT8 on CPUs without VNNI (avx2::int8_gemm). The two
+// and with the AVX2 flags, for INT8 and F32 on CPUs without VNNI (namespace avx2). The two
 // differ only in their micro-tiles and epilogues; blocking, prefetching and threading are shared.
 // No STL code is emitted here out of line (nm shows no weak symbols): the linker could keep one
 // ISA's copy of an inline function for callers on every CPU. Packing and the partial-sums
@@ -34,7 +34,7 @@ namespace {
 #if defined(EMBED_PANEL_GEMM_AVX512)
 using Batch = xsimd::batch<float, xsimd::avx512bw>;
 #else
-using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2> >;
+using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
 #endif
 
 // What the panels hold: s8 weights for u8 activations, f32 or bf16 weights for f32 activations.
@@ -47,13 +47,16 @@ constexpr size_t kInputBytesPerStep = A == Arithmetic::Bf16 ? 8 : 4;
 #if defined(EMBED_PANEL_GEMM_AVX512)
 // A micro-tile is up to kTileRows rows × one panel: 6 × 4 accumulators, 4 weight registers and
 // one broadcast activation fill 29 of the 32 vector registers.
+template <Arithmetic A>
 constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kPanelWidth / 16;
 #else
-// A micro-tile is up to kTileRows rows × one panel, multiplied in passes of 16 columns: 4 × 2
-// accumulators, 2 weight registers, the broadcast activation, the ones and a product take 13 of
-// the 16 vector registers.
-constexpr size_t kTileRows = 4;
+// A micro-tile is up to kTileRows rows × one panel, multiplied in passes of 16 columns. INT8:
+// 4 × 2 accumulators, 2 weight registers, the broadcast activation, the ones and a product take 13
+// of the 16 vector registers. F32: 6 × 2 accumulators (with 4 × 2, too few FMAs in flight to cover
+// their latency: 99-130 GFLOP/s at 512-4096 rows), 2 weight registers and the broadcast.
+template <Arithmetic A>
+constexpr size_t kTileRows = A == Arithmetic::Int8 ? 4 : 6;
 constexpr size_t kColumnsPerPass = 16;
 constexpr size_t kPasses = kPanelWidth / kColumnsPerPass;
 #endif
@@ -273,6 +276,7 @@ struct BlockConstants {
 
 // Always inlined, as block_result: called per block and row, GCC kept them out of line (perf: 2.3%
 // of a 1x512 INT8 pass on AVX2).
+template <Arithmetic A>
 [[gnu::always_inline]] inline BlockConstants block_constants(const Int8GemmEpilogue& e, size_t j,
                                                              size_t n) {
   const size_t lanes = std::min<size_t>(8, n - j);
@@ -280,19 +284,27 @@ struct BlockConstants {
                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   BlockConstants c{lanes, mask, Batch(0.0f), Batch(0.0f), Batch(0.0f)};
   if (e.bias) c.bias = load_lanes(e.bias + j, c);
-  c.offsets = load_lanes(e.col_offsets + j, c);
-  c.scales = load_lanes(e.col_scales + j, c);
+  if constexpr (A == Arithmetic::Int8) {
+    c.offsets = load_lanes(e.col_offsets + j, c);
+    c.scales = load_lanes(e.col_scales + j, c);
+  }
   return c;
 }
 
-// Row r's dequantized, biased and activated result for one block from its sums.
+// Row r's activated result for one block from its sums: INT8 dequantizes; both add the bias.
+template <Arithmetic A>
 [[gnu::always_inline]] inline Batch block_result(const int32_t* sums, size_t r,
                                                  const BlockConstants& c,
                                                  const Int8GemmEpilogue& e) {
   const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums));
-  const Batch shifted = Batch(_mm256_cvtepi32_ps(raw)) - c.offsets;
-  return fast_activation(e.activation,
-                         xsimd::fma(shifted, Batch(e.row_scales[r]) * c.scales, c.bias));
+  Batch v;
+  if constexpr (A == Arithmetic::Int8) {
+    const Batch shifted = Batch(_mm256_cvtepi32_ps(raw)) - c.offsets;
+    v = xsimd::fma(shifted, Batch(e.row_scales[r]) * c.scales, c.bias);
+  } else {
+    v = Batch(_mm256_castsi256_ps(raw)) + c.bias;
+  }
+  return fast_activation(e.activation, v);
 }
 
 // As the AVX-512 store_rows, for f32 outputs: rows [begin, end) × one panel of sums, the
@@ -300,14 +312,14 @@ struct BlockConstants {
 template <Arithmetic A, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
-  static_assert(A == Arithmetic::Int8 && std::is_same_v<Out, float>,
-                "the AVX2 panel GEMM is INT8 with f32 outputs only");
+  static_assert(A != Arithmetic::Bf16 && std::is_same_v<Out, float>,
+                "the AVX2 panel GEMMs are INT8 and F32 with f32 outputs");
   const size_t blocks = std::min(kPanelWidth / 8, (n - col0 + 7) / 8);
   for (size_t b = 0; b < blocks; ++b) {
     const size_t j = col0 + 8 * b;
-    const BlockConstants c = block_constants(e, j, n);
+    const BlockConstants c = block_constants<A>(e, j, n);
     for (size_t r = begin; r < end; ++r) {
-      Batch v = block_result(sums + (r - begin) * kPanelWidth + 8 * b, r, c, e);
+      Batch v = block_result<A>(sums + (r - begin) * kPanelWidth + 8 * b, r, c, e);
       float* out = y + r * n + j;
       if (e.accumulate) v += load_lanes(out, c);
       if (c.lanes == 8)
@@ -321,12 +333,12 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
 // tile, in kPasses passes over the steps of 16 columns each. Without VNNI four u8·s8 products
 // take vpmaddubsw (pairs into int16, exact while the activations stay within [0, 127]: see
-// int8_activation_levels), vpmaddwd by ones (pairs of those into int32) and an add. The
-// prefetches of the next slice are spread over all the passes.
+// int8_activation_levels), vpmaddwd by ones (pairs of those into int32) and an add; F32 is one
+// FMA per step. The prefetches of the next slice are spread over all the passes.
 template <size_t Rows, Arithmetic A>
 void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t count, int32_t* sums,
                      bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step) {
-  static_assert(A == Arithmetic::Int8, "the AVX2 panel GEMM is INT8 only");
+  static_assert(A != Arithmetic::Bf16, "the AVX2 panel GEMMs are INT8 and F32");
   const __m256i ones = _mm256_set1_epi16(1);
   const char* const fetch_start = fetch;
   const char* const fetch_end = fetch + fetch_bytes;
@@ -339,7 +351,7 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
     int32_t* const pass_sums = sums + kColumnsPerPass * pass;
     const int8_t* const weights = steps + kColumnsPerPass * 4 * pass;
     __m256i acc[Rows][2];
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (size_t r = 0; r < Rows; ++r)
 #pragma GCC unroll 2
       for (size_t b = 0; b < 2; ++b)
@@ -350,15 +362,24 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
       const int8_t* w = weights + q * kPanelStepBytes;
       const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
       const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
-#pragma GCC unroll 4
+#pragma GCC unroll 6
       for (size_t r = 0; r < Rows; ++r) {
-        int32_t four;
+        int32_t four;  // four u8 inputs, or one f32
         std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
         const __m256i broadcast = _mm256_set1_epi32(four);
-        acc[r][0] = _mm256_add_epi32(acc[r][0],
-                                     _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w0), ones));
-        acc[r][1] = _mm256_add_epi32(acc[r][1],
-                                     _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w1), ones));
+        if constexpr (A == Arithmetic::Int8) {
+          acc[r][0] = _mm256_add_epi32(
+              acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w0), ones));
+          acc[r][1] = _mm256_add_epi32(
+              acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w1), ones));
+        } else {
+          acc[r][0] = _mm256_castps_si256(_mm256_fmadd_ps(_mm256_castsi256_ps(broadcast),
+                                                          _mm256_castsi256_ps(w0),
+                                                          _mm256_castsi256_ps(acc[r][0])));
+          acc[r][1] = _mm256_castps_si256(_mm256_fmadd_ps(_mm256_castsi256_ps(broadcast),
+                                                          _mm256_castsi256_ps(w1),
+                                                          _mm256_castsi256_ps(acc[r][1])));
+        }
         // Pins the sums in registers after each step. Integer adds reassociate, and GCC would
         // otherwise compute all unrolled steps' products first, spill them, and add them after.
         asm("" : "+x"(acc[r][0]), "+x"(acc[r][1]));
@@ -372,7 +393,7 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
     }
     prefetch_through((pass + 1) * count);
     for (; q < count; ++q) step(q);
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (size_t r = 0; r < Rows; ++r)
 #pragma GCC unroll 2
       for (size_t b = 0; b < 2; ++b)
@@ -401,7 +422,7 @@ template <class Out>
   }
 }
 
-// accumulate_tile for 1 … kTileRows rows.
+// accumulate_tile for 1 … kTileRows<A> rows.
 using AccumulateTile = void (*)(const uint8_t*, size_t, const int8_t*, size_t, int32_t*, bool,
                                 const char*, size_t, size_t);
 template <Arithmetic A, size_t... R>
@@ -412,7 +433,7 @@ constexpr const AccumulateTile* tiles_of(std::index_sequence<R...>) {
 }
 template <Arithmetic A>
 constexpr const AccumulateTile* kAccumulateTile =
-    tiles_of<A>(std::make_index_sequence<kTileRows>());
+    tiles_of<A>(std::make_index_sequence<kTileRows<A>>());
 
 // The packed weights: `steps` steps of k for each panel of kPanelWidth of the n columns.
 struct Panels {
@@ -436,15 +457,15 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Pa
   const size_t col0 = panel * kPanelWidth, cols = std::min(kPanelWidth, w.n - col0);
   // Each tile's share of a slice in whole lines, and how much of it to request per step. Divided
   // here, once per panel: two divisions per tile cost 3% of a 16-row forward pass.
-  const size_t tiles = (end - begin + kTileRows - 1) / kTileRows;
+  const size_t tiles = (end - begin + kTileRows<A> - 1) / kTileRows<A>;
   const size_t share = (steps_per_block * kPanelStepBytes / 64 + tiles - 1) / tiles * 64;
   const size_t share_per_step = (share + steps_per_block - 1) / steps_per_block;
   for (size_t q0 = 0; q0 < w.steps; q0 += steps_per_block) {
     const size_t count = std::min(steps_per_block, w.steps - q0);
     const char* next = reinterpret_cast<const char*>(data + (q0 + count) * kPanelStepBytes);
     const bool last_block = q0 + count == w.steps;
-    for (size_t r = begin, tile = 0; r < end; r += kTileRows, ++tile) {
-      const size_t rows = std::min(kTileRows, end - r);
+    for (size_t r = begin, tile = 0; r < end; r += kTileRows<A>, ++tile) {
+      const size_t rows = std::min(kTileRows<A>, end - r);
       int32_t* sums = partial + (r - begin) * kPanelWidth;
       // Requested before the tile multiplies its last block of k, so they arrive meanwhile.
       if (last_block) prefetch_output(y, w.n, r, r + rows, col0, cols);
@@ -466,11 +487,12 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   // All threads work on the same row block at a time, so its activations sit in each core's L2
   // and the weights pass through L3 once for all of them.
   const size_t max_block_rows =
-      m <= kMaxRowsForOneBlock ? m : std::max(kTileRows, kRowBlockBytes / std::max<size_t>(lda, 1));
+      m <= kMaxRowsForOneBlock ? m
+                               : std::max(kTileRows<A>, kRowBlockBytes / std::max<size_t>(lda, 1));
   // Rounding the blocks up to whole tiles may leave fewer blocks than first planned; counted
   // again, none starts past the last row (an empty one divided by zero tiles).
   const size_t planned_blocks = (m + max_block_rows - 1) / max_block_rows;
-  const size_t block_rows = round_up((m + planned_blocks - 1) / planned_blocks, kTileRows);
+  const size_t block_rows = round_up((m + planned_blocks - 1) / planned_blocks, kTileRows<A>);
   const size_t row_blocks = (m + block_rows - 1) / block_rows;
   // With one row block (few rows: the weights stream from memory) items are single panels handed
   // out in guided chunks: long runs of consecutive panels first, whose next-panel prefetches stay
@@ -508,12 +530,10 @@ void panel_gemm(const uint8_t* a, size_t m, size_t lda, const Panels& w, const I
   }
 }
 
-#if defined(EMBED_PANEL_GEMM_AVX512)
 // A float GEMM's epilogue in the INT8 epilogue's terms (no dequantization).
 Int8GemmEpilogue float_epilogue(const LinearEpilogue& e) {
   return {nullptr, nullptr, nullptr, e.bias, e.activation, e.accumulate};
 }
-#endif
 
 }  // namespace
 
@@ -521,6 +541,13 @@ Int8GemmEpilogue float_epilogue(const LinearEpilogue& e) {
 void avx2::int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                      const Int8GemmEpilogue& epilogue, float* y) {
   panel_gemm<Arithmetic::Int8>(a, m, lda, {w.data, w.n, w.k_quads}, epilogue, y);
+}
+
+void avx2::f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,
+                          const LinearEpilogue& epilogue, float* y) {
+  panel_gemm<Arithmetic::F32>(reinterpret_cast<const uint8_t*>(a), m, lda * sizeof(float),
+                              {reinterpret_cast<const int8_t*>(w.data), w.n, w.k},
+                              float_epilogue(epilogue), y);
 }
 #else
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,

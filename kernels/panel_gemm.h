@@ -90,6 +90,11 @@ struct F32PanelsView {
 // work over the OpenMP team.
 void f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,
                     const LinearEpilogue& epilogue, float* y);
+// The same for CPUs with AVX2 but not VNNI (call only where the CPU has AVX2 and FMA).
+namespace avx2 {
+void f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,
+                    const LinearEpilogue& epilogue, float* y);
+}  // namespace avx2
 
 // bf16 weights {k, n} (k even) in panels: the 32-bit lane of channel j in step s holds inputs 2s
 // (low half) and 2s + 1 (high half); channels past n are zero.

@@ -96,8 +96,9 @@ struct PreparedLinear::Weights {
   memory packed;  // F32, BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
   std::shared_ptr<std::byte[]> packed_storage;  // packed's buffer
   Int8Panels panels;          // INT8 with our panel GEMMs (VNNI or AVX2, per int8_kernel)
-  bool int8_on_vnni = false;  // panels multiplied by the VNNI GEMM rather than the AVX2 one
+  bool on_vnni = false;       // our panel GEMMs: the VNNI build rather than the AVX2 one
   bool f32_panels = false;    // F32: `packed` is also f32_panel_gemm's layout
+  size_t f32_panel_rows = 0;  // F32: up to this many rows our panel GEMM multiplies
   Bf16Panels bf16_panels;     // BF16 widened to f32 with our GEMMs (vnni_active())
   memory::desc widened_desc;  // bf16_panels widened: oneDNN's packed f32 layout
   Type src_type = Type::f32;  // what the activations are fed to oneDNN as
@@ -107,9 +108,11 @@ struct PreparedLinear::Weights {
   std::vector<float> col_offsets, col_scales;
 
   // Sets `packed` (in packed_storage): the weights held as w[n][k] ("ba") of `type` at `data`,
-  // copied into oneDNN's preferred layout for src_type activations, converted to packed_type.
-  void pack(const void* data, Type type, Type packed_type) {
-    const memory::desc packed_md = preferred_weights_desc(src_type, packed_type, k, n);
+  // copied into `layout`, by default oneDNN's preferred one for src_type activations, converted to
+  // packed_type.
+  void pack(const void* data, Type type, Type packed_type, const memory::desc* layout = nullptr) {
+    const memory::desc packed_md =
+        layout ? *layout : preferred_weights_desc(src_type, packed_type, k, n);
     packed_storage = allocate_shared_block(packed_md.get_size());
     try {
       dnnl::engine& engine = cpu_engine();
@@ -124,6 +127,19 @@ struct PreparedLinear::Weights {
                                std::to_string(k) + "]: oneDNN failed: " + e.what());
     }
   }
+
+  // Where AVX2 is the widest ISA, f32 weights (or bf16 ones, widened) go into our panels, which
+  // our AVX2 GEMM multiplies at every row count: oneDNN's AVX2 matmul keeps them plain and
+  // re-packs them per call (BGE-M3's linears at 16 rows: 57-76 GFLOP/s). False, and nothing
+  // packed, elsewhere or for k not a multiple of 16 (the panel layout pads k to 16).
+  bool pack_avx2_panels(const void* data, Type type) {
+    if (int8_kernel() != Int8Kernel::Avx2 || k % 16 != 0) return false;
+    const memory::desc panels(matrix_dims(k, n), Type::f32, memory::format_tag::BA16a64b);
+    pack(data, type, Type::f32, &panels);
+    f32_panels = true;
+    f32_panel_rows = SIZE_MAX;
+    return true;
+  }
 };
 
 PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
@@ -131,8 +147,11 @@ PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
 
 PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
+  if (weights->pack_avx2_panels(w, Type::f32)) return PreparedLinear(std::move(weights));
   weights->pack(w, Type::f32, Type::f32);
-  weights->f32_panels = vnni_active() && is_panel_layout(weights->packed.get_desc(), k);
+  weights->on_vnni = vnni_active();
+  weights->f32_panels = weights->on_vnni && is_panel_layout(weights->packed.get_desc(), k);
+  weights->f32_panel_rows = kMaxRowsForF32Panels;
   return PreparedLinear(std::move(weights));
 }
 
@@ -147,6 +166,8 @@ PreparedLinear PreparedLinear::bf16_bits(const uint16_t* w, size_t n, size_t k) 
       weights->widened_desc = widened;
       return PreparedLinear(std::move(weights));
     }
+  } else if (weights->pack_avx2_panels(w, Type::bf16)) {
+    return PreparedLinear(std::move(weights));
   }
   weights->pack(w, Type::bf16, weights->src_type);
   return PreparedLinear(std::move(weights));
@@ -181,7 +202,7 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
           static_cast<float>(int64_t{weight_sum(w + j * k, k)} * weights->zero_point);
   });
   const Int8Kernel kernel = int8_kernel();
-  weights->int8_on_vnni = kernel == Int8Kernel::Vnni;
+  weights->on_vnni = kernel == Int8Kernel::Vnni;
   if (kernel == Int8Kernel::OneDnn)
     weights->pack(w, Type::s8, Type::s8);
   else
@@ -195,8 +216,8 @@ void PreparedLinear::apply(const float* x, size_t m, float* y,
   if (m == 0 || w.n == 0) return;
   if (w.format == WeightFormat::Int8) return apply_int8(x, m, y, epilogue);
   if (w.bf16_panels.data) return apply_bf16_panels(x, m, y, epilogue);
-  if (w.f32_panels && m <= kMaxRowsForF32Panels)
-    return f32_panel_gemm(
+  if (w.f32_panels && m <= w.f32_panel_rows)
+    return (w.on_vnni ? f32_panel_gemm : avx2::f32_panel_gemm)(
         x, m, w.k, {static_cast<const float*>(w.packed.get_data_handle()), w.n, w.k}, epilogue, y);
   if (w.src_type == Type::f32) return run_matmul(Type::f32, x, m, w.packed, y, epilogue);
   thread_local AlignedVector<uint16_t> x_bf16;
@@ -271,8 +292,8 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
   const KernelTable& table = kernel_table();
   const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
   if (w.panels.data) {
-    (w.int8_on_vnni ? int8_gemm : avx2::int8_gemm)(qx.data, m, w.k, w.panels.view(),
-                                                   int8_epilogue(qx.scales, epilogue), y);
+    (w.on_vnni ? int8_gemm : avx2::int8_gemm)(qx.data, m, w.k, w.panels.view(),
+                                              int8_epilogue(qx.scales, epilogue), y);
     return;
   }
   // The integer sums land in y itself unless y holds a residual to add to.
@@ -295,7 +316,7 @@ Int8GemmEpilogue PreparedLinear::int8_epilogue(const float* row_scales,
 }
 
 bool PreparedLinear::has_bf16_output() const {
-  return weights_->int8_on_vnni;
+  return weights_->on_vnni;
 }
 
 void PreparedLinear::apply_bf16(const float* x, size_t m, uint16_t* y,

@@ -90,7 +90,11 @@ double magnitude(const Problem& p, const Epilogue& e, size_t i, size_t j) {
 
 // The packed layout changes only the order of the f32 additions.
 TEST(PreparedLinear, F32MatchesLinear) {
-  for (const Shape& s : kShapes) {
+  // Beside kShapes, one with several row blocks of our panel GEMMs (which run F32 at every row
+  // count on AVX2), k = 1104 (a block of 256 steps and a partial one) and a partial last panel.
+  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
+  shapes.push_back({300, 1104, 130});
+  for (const Shape& s : shapes) {
     const Problem p(s);
     const PreparedLinear layer = PreparedLinear::f32(p.w.data(), s.n, s.k);
     EXPECT_EQ(layer.format(), WeightFormat::F32);
