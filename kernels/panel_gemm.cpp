@@ -117,26 +117,106 @@ BlockConstants block_constants(const Int8GemmEpilogue& e, size_t j, size_t n) {
   return c;
 }
 
+// One block's sums: int32 converted (INT8), or the f32 they hold.
+template <Arithmetic A>
+Batch block_sums(const int32_t* sums) {
+  const __m512i raw = _mm512_loadu_si512(sums);
+  return A == Arithmetic::Int8 ? Batch(_mm512_cvtepi32_ps(raw)) : Batch(_mm512_castsi512_ps(raw));
+}
+
+// The valid lanes of a block of f32 outputs (zeros past them), and their store.
+[[gnu::always_inline]] inline Batch load_lanes(const float* p, const BlockConstants& c) {
+  return _mm512_maskz_loadu_ps(c.mask, p);
+}
+[[gnu::always_inline]] inline void store_lanes(float* p, const BlockConstants& c, const Batch& v) {
+  _mm512_mask_storeu_ps(p, c.mask, v);
+}
+
+#else  // AVX2
+
+// The epilogue's per-column constants of one block of 8 columns; `lanes` of them are valid.
+struct BlockConstants {
+  size_t lanes;
+  __m256i mask;
+  Batch bias, offsets, scales;
+};
+
+// Loads the valid lanes of 8 floats, zeros past them, and stores them. Masked moves are slow on
+// some AMD cores, so whole blocks move plainly.
+[[gnu::always_inline]] inline Batch load_lanes(const float* p, const BlockConstants& c) {
+  return c.lanes == 8 ? Batch::load_unaligned(p) : Batch(_mm256_maskload_ps(p, c.mask));
+}
+[[gnu::always_inline]] inline void store_lanes(float* p, const BlockConstants& c, const Batch& v) {
+  if (c.lanes == 8)
+    v.store_unaligned(p);
+  else
+    _mm256_maskstore_ps(p, c.mask, v);
+}
+
+// Always inlined, as block_result: called per block and row, GCC kept them out of line (perf: 2.3%
+// of a 1x512 INT8 pass on AVX2).
+template <Arithmetic A>
+[[gnu::always_inline]] inline BlockConstants block_constants(const Int8GemmEpilogue& e, size_t j,
+                                                             size_t n) {
+  const size_t lanes = std::min<size_t>(8, n - j);
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  BlockConstants c{lanes, mask, Batch(0.0f), Batch(0.0f), Batch(0.0f)};
+  if (e.bias) c.bias = load_lanes(e.bias + j, c);
+  if constexpr (A == Arithmetic::Int8) {
+    c.offsets = load_lanes(e.col_offsets + j, c);
+    c.scales = load_lanes(e.col_scales + j, c);
+  }
+  return c;
+}
+
+// One block's sums: int32 converted (INT8), or the f32 they hold.
+template <Arithmetic A>
+Batch block_sums(const int32_t* sums) {
+  const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums));
+  return A == Arithmetic::Int8 ? Batch(_mm256_cvtepi32_ps(raw)) : Batch(_mm256_castsi256_ps(raw));
+}
+
+#endif
+
 // Row r's activated result for one block from its sums: INT8 dequantizes; both add the bias.
 template <Arithmetic A>
-Batch block_result(const int32_t* sums, size_t r, const BlockConstants& c,
-                   const Int8GemmEpilogue& e) {
-  const __m512i raw = _mm512_loadu_si512(sums);
-  Batch v;
-  if constexpr (A == Arithmetic::Int8) {
-    const Batch shifted = _mm512_sub_ps(_mm512_cvtepi32_ps(raw), c.offsets);
-    v = xsimd::fma(shifted, Batch(e.row_scales[r]) * Batch(c.scales), c.bias);
-  } else {
-    v = Batch(_mm512_castsi512_ps(raw)) + c.bias;
-  }
+[[gnu::always_inline]] inline Batch block_result(const int32_t* sums, size_t r,
+                                                 const BlockConstants& c,
+                                                 const Int8GemmEpilogue& e) {
+  Batch v = block_sums<A>(sums);
+  if constexpr (A == Arithmetic::Int8)
+    v = xsimd::fma(v - Batch(c.offsets), Batch(e.row_scales[r]) * Batch(c.scales), c.bias);
+  else
+    v += c.bias;
   return fast_activation(e.activation, v);
 }
 
-// The epilogue on rows [begin, end) × one panel of sums (row stride kPanelWidth): the activated
-// results, accumulated onto y's (f32 outputs) or rounded to bf16 (uint16_t outputs), for the
-// valid columns. Column-outer: each block's constants are loaded once for all the rows. bf16
-// goes two blocks at a time: one shuffle takes both blocks' rounded high halves into a row's
-// 64-byte store, where each block alone needed a shift and a narrowing 32-byte store.
+// The epilogue for f32 outputs on rows [begin, end) × one panel of sums (row stride kPanelWidth):
+// the activated results, accumulated onto y's or stored, for the valid columns. Column-outer:
+// each block's constants are loaded once for all the rows.
+template <Arithmetic A>
+void store_f32_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
+                    const Int8GemmEpilogue& e, float* y) {
+  constexpr size_t width = Batch::size;
+  const size_t blocks = std::min(kPanelWidth / width, (n - col0 + width - 1) / width);
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t j = col0 + width * b;
+    const BlockConstants c = block_constants<A>(e, j, n);
+    for (size_t r = begin; r < end; ++r) {
+      Batch v = block_result<A>(sums + (r - begin) * kPanelWidth + width * b, r, c, e);
+      float* out = y + r * n + j;
+      if (e.accumulate) v += load_lanes(out, c);
+      store_lanes(out, c, v);
+    }
+  }
+}
+
+#if defined(EMBED_PANEL_GEMM_AVX512)
+// The epilogue on rows [begin, end) × one panel of sums: store_f32_rows for f32 outputs, or the
+// results rounded to bf16 (uint16_t outputs), column-outer as there. bf16 goes two blocks at a
+// time: one shuffle takes both blocks' rounded high halves into a row's 64-byte store, where each
+// block alone needed a shift and a narrowing 32-byte store.
 template <Arithmetic A, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
@@ -161,16 +241,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       }
     }
   } else {
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t j = col0 + 16 * b;
-      const BlockConstants c = block_constants<A>(e, j, n);
-      for (size_t r = begin; r < end; ++r) {
-        Batch v = block_result<A>(sums + (r - begin) * kPanelWidth + 16 * b, r, c, e);
-        float* out = y + r * n + j;
-        if (e.accumulate) v += Batch(_mm512_maskz_loadu_ps(c.mask, out));
-        _mm512_mask_storeu_ps(out, c.mask, v);
-      }
-    }
+    store_f32_rows<A>(sums, begin, end, col0, n, e, y);
   }
 }
 
@@ -261,73 +332,13 @@ template <size_t Rows, Arithmetic A>
 
 #else  // AVX2
 
-// The epilogue's per-column constants of one block of 8 columns; `lanes` of them are valid.
-struct BlockConstants {
-  size_t lanes;
-  __m256i mask;
-  Batch bias, offsets, scales;
-};
-
-// Loads the valid lanes of 8 floats, zeros past them. Masked moves are slow on some AMD cores,
-// so whole blocks load plainly.
-[[gnu::always_inline]] inline Batch load_lanes(const float* p, const BlockConstants& c) {
-  return c.lanes == 8 ? Batch::load_unaligned(p) : Batch(_mm256_maskload_ps(p, c.mask));
-}
-
-// Always inlined, as block_result: called per block and row, GCC kept them out of line (perf: 2.3%
-// of a 1x512 INT8 pass on AVX2).
-template <Arithmetic A>
-[[gnu::always_inline]] inline BlockConstants block_constants(const Int8GemmEpilogue& e, size_t j,
-                                                             size_t n) {
-  const size_t lanes = std::min<size_t>(8, n - j);
-  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)),
-                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  BlockConstants c{lanes, mask, Batch(0.0f), Batch(0.0f), Batch(0.0f)};
-  if (e.bias) c.bias = load_lanes(e.bias + j, c);
-  if constexpr (A == Arithmetic::Int8) {
-    c.offsets = load_lanes(e.col_offsets + j, c);
-    c.scales = load_lanes(e.col_scales + j, c);
-  }
-  return c;
-}
-
-// Row r's activated result for one block from its sums: INT8 dequantizes; both add the bias.
-template <Arithmetic A>
-[[gnu::always_inline]] inline Batch block_result(const int32_t* sums, size_t r,
-                                                 const BlockConstants& c,
-                                                 const Int8GemmEpilogue& e) {
-  const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums));
-  Batch v;
-  if constexpr (A == Arithmetic::Int8) {
-    const Batch shifted = Batch(_mm256_cvtepi32_ps(raw)) - c.offsets;
-    v = xsimd::fma(shifted, Batch(e.row_scales[r]) * c.scales, c.bias);
-  } else {
-    v = Batch(_mm256_castsi256_ps(raw)) + c.bias;
-  }
-  return fast_activation(e.activation, v);
-}
-
-// As the AVX-512 store_rows, for f32 outputs: rows [begin, end) × one panel of sums, the
-// activated results accumulated onto y's or stored, for the valid columns.
+// The AVX2 GEMMs have f32 outputs only.
 template <Arithmetic A, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
   static_assert(A != Arithmetic::Bf16 && std::is_same_v<Out, float>,
                 "the AVX2 panel GEMMs are INT8 and F32 with f32 outputs");
-  const size_t blocks = std::min(kPanelWidth / 8, (n - col0 + 7) / 8);
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t j = col0 + 8 * b;
-    const BlockConstants c = block_constants<A>(e, j, n);
-    for (size_t r = begin; r < end; ++r) {
-      Batch v = block_result<A>(sums + (r - begin) * kPanelWidth + 8 * b, r, c, e);
-      float* out = y + r * n + j;
-      if (e.accumulate) v += load_lanes(out, c);
-      if (c.lanes == 8)
-        v.store_unaligned(out);
-      else
-        _mm256_maskstore_ps(out, c.mask, v);
-    }
-  }
+  store_f32_rows<A>(sums, begin, end, col0, n, e, y);
 }
 
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
