@@ -93,7 +93,7 @@ struct PreparedLinear::Weights {
   Weights(WeightFormat format, size_t n, size_t k) : format(format), n(n), k(k) {}
   WeightFormat format;
   size_t n, k;
-  memory packed;  // F32, BF16, and INT8 without our VNNI GEMM: {k, n} in oneDNN's layout
+  memory packed;  // F32, BF16, and INT8 without our panel GEMMs: {k, n} in oneDNN's layout
   std::shared_ptr<std::byte[]> packed_storage;  // packed's buffer
   Int8Panels panels;          // INT8 with our panel GEMMs (VNNI or AVX2, per int8_kernel)
   bool on_vnni = false;       // our panel GEMMs: the VNNI build rather than the AVX2 one
@@ -316,7 +316,7 @@ Int8GemmEpilogue PreparedLinear::int8_epilogue(const float* row_scales,
 }
 
 bool PreparedLinear::has_bf16_output() const {
-  return weights_->on_vnni;
+  return weights_->panels.data != nullptr && weights_->on_vnni;
 }
 
 void PreparedLinear::apply_bf16(const float* x, size_t m, uint16_t* y,

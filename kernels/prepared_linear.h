@@ -8,14 +8,14 @@
 // every call.
 //
 // Paths: F32 is oneDNN matmul with the epilogue as post-ops, or, at up to 48 rows with
-// AVX512_VNNI, our panel GEMM (panel_gemm.h) on the same packed copy. BF16 with bf16 products
-// converts the activations to bf16 per call, then oneDNN; widened to f32, see Bf16Compute. INT8
-// quantizes each activation row symmetrically (an xsimd kernel) and offsets it to u8 (zero point);
-// with AVX512_VNNI, or where AVX2 is the widest ISA, our GEMM multiplies u8·s8 into int32 and
-// applies the dequantization and epilogue per tile; elsewhere (no AVX2, or AVX-512 without VNNI)
-// oneDNN multiplies and one xsimd pass follows. oneDNN picks its ISA at run
-// time; ONEDNN_MAX_CPU_ISA=AVX2 forces its AVX2 kernels (EMBED_FORCE_ISA=avx2 does the same for
-// ours).
+// AVX512_VNNI, our panel GEMM (panel_gemm.h) on the same packed copy; where AVX2 is the widest
+// ISA, our panel GEMM's AVX2 build at every row count (BF16 widened to f32 likewise). BF16 with
+// bf16 products converts the activations to bf16 per call, then oneDNN; widened to f32, see
+// Bf16Compute. INT8 quantizes each activation row symmetrically (an xsimd kernel) and offsets it to
+// u8 (zero point); with AVX512_VNNI, or where AVX2 is the widest ISA, our GEMM multiplies u8·s8
+// into int32 and applies the dequantization and epilogue per tile; elsewhere (no AVX2, or AVX-512
+// without VNNI) oneDNN multiplies and one xsimd pass follows. oneDNN picks its ISA at run time;
+// ONEDNN_MAX_CPU_ISA=AVX2 forces its AVX2 kernels (EMBED_FORCE_ISA=avx2 does the same for ours).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
