@@ -376,7 +376,7 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
 #pragma GCC unroll 6
       for (size_t r = 0; r < Rows; ++r) {
         int32_t four;  // four u8 inputs, or one f32
-        std::memcpy(&four, a + r * lda + 4 * q, sizeof four);
+        std::memcpy(&four, a + r * lda + kInputBytesPerStep<A> * q, sizeof four);
         const __m256i broadcast = _mm256_set1_epi32(four);
         if constexpr (A == Arithmetic::Int8) {
           acc[r][0] = _mm256_add_epi32(

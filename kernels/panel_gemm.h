@@ -1,6 +1,7 @@
 #pragma once
 // Internal to kernels/: our GEMMs over weights packed in panels of kPanelWidth output channels,
-// for CPUs with AVX512_VNNI (call only where vnni_active()), and INT8 for AVX2 (namespace avx2).
+// for CPUs with AVX512_VNNI (call only where vnni_active()), and INT8 and F32 for AVX2 (namespace
+// avx2).
 //
 // INT8, behind PreparedLinear's INT8 format: u8·s8 with int32 accumulation. oneDNN 2.6 reaches
 // ~60% of the VNNI peak at BGE-M3 shapes and ~16 GB/s of weight streaming for short queries, and

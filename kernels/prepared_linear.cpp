@@ -45,14 +45,15 @@ std::atomic<Bf16Compute>& bf16_choice() {
   return choice;
 }
 
-// Which GEMM multiplies INT8 weights prepared now: our panel GEMM with VNNI, or its AVX2 twin
-// where AVX2 is the widest ISA (on a 2-core AMD EPYC, Zen 3: BGE-M3's linears at 16 rows 1.7-2.5x
-// oneDNN's AVX2 kernels, 512-4096 rows 1.0-1.2x; a 1x16 INT8 pass 62 -> 35 ms), or oneDNN (no
-// AVX2; AVX-512 without VNNI, where oneDNN's 512-bit vpmaddubsw kernels are wider than ours).
-enum class Int8Kernel { Vnni, Avx2, OneDnn };
-Int8Kernel int8_kernel() {
-  if (vnni_active()) return Int8Kernel::Vnni;
-  return active_isa() == Isa::Avx2 ? Int8Kernel::Avx2 : Int8Kernel::OneDnn;
+// Which build of our panel GEMM serves weights prepared now: the VNNI one, or the AVX2 one where
+// AVX2 is the widest ISA (INT8 on a 2-core AMD EPYC, Zen 3: BGE-M3's linears at 16 rows 1.7-2.5x
+// oneDNN's AVX2 kernels, 512-4096 rows 1.0-1.2x; a 1x16 INT8 pass 62 -> 35 ms), or none: oneDNN
+// (no AVX2; AVX-512 without VNNI, where oneDNN's 512-bit vpmaddubsw kernels are wider than ours).
+// FP32 with VNNI uses the panels at few rows only; see kMaxRowsForF32Panels.
+enum class PanelGemm { Vnni, Avx2, None };
+PanelGemm panel_gemm_build() {
+  if (vnni_active()) return PanelGemm::Vnni;
+  return active_isa() == Isa::Avx2 ? PanelGemm::Avx2 : PanelGemm::None;
 }
 
 // Σ w[i] over k weights, in int32 (|Σ| ≤ 127·k). Summed in 16 lanes, which GCC vectorizes at
@@ -95,7 +96,7 @@ struct PreparedLinear::Weights {
   size_t n, k;
   memory packed;  // F32, BF16, and INT8 without our panel GEMMs: {k, n} in oneDNN's layout
   std::shared_ptr<std::byte[]> packed_storage;  // packed's buffer
-  Int8Panels panels;          // INT8 with our panel GEMMs (VNNI or AVX2, per int8_kernel)
+  Int8Panels panels;          // INT8 with our panel GEMMs (VNNI or AVX2, per panel_gemm_build)
   bool on_vnni = false;       // our panel GEMMs: the VNNI build rather than the AVX2 one
   bool f32_panels = false;    // F32: `packed` is also f32_panel_gemm's layout
   size_t f32_panel_rows = 0;  // F32: up to this many rows our panel GEMM multiplies
@@ -133,7 +134,7 @@ struct PreparedLinear::Weights {
   // re-packs them per call (BGE-M3's linears at 16 rows: 57-76 GFLOP/s). False, and nothing
   // packed, elsewhere or for k not a multiple of 16 (the panel layout pads k to 16).
   bool pack_avx2_panels(const void* data, Type type) {
-    if (int8_kernel() != Int8Kernel::Avx2 || k % 16 != 0) return false;
+    if (panel_gemm_build() != PanelGemm::Avx2 || k % 16 != 0) return false;
     const memory::desc panels(matrix_dims(k, n), Type::f32, memory::format_tag::BA16a64b);
     pack(data, type, Type::f32, &panels);
     f32_panels = true;
@@ -149,7 +150,7 @@ PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
   if (weights->pack_avx2_panels(w, Type::f32)) return PreparedLinear(std::move(weights));
   weights->pack(w, Type::f32, Type::f32);
-  weights->on_vnni = vnni_active();
+  weights->on_vnni = panel_gemm_build() == PanelGemm::Vnni;
   weights->f32_panels = weights->on_vnni && is_panel_layout(weights->packed.get_desc(), k);
   weights->f32_panel_rows = kMaxRowsForF32Panels;
   return PreparedLinear(std::move(weights));
@@ -201,9 +202,9 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
       weights->col_offsets[j] =
           static_cast<float>(int64_t{weight_sum(w + j * k, k)} * weights->zero_point);
   });
-  const Int8Kernel kernel = int8_kernel();
-  weights->on_vnni = kernel == Int8Kernel::Vnni;
-  if (kernel == Int8Kernel::OneDnn)
+  const PanelGemm build = panel_gemm_build();
+  weights->on_vnni = build == PanelGemm::Vnni;
+  if (build == PanelGemm::None)
     weights->pack(w, Type::s8, Type::s8);
   else
     weights->panels = pack_int8_panels(w, n, k);
@@ -382,12 +383,12 @@ void set_bf16_compute_for_testing(Bf16Compute compute) {
 }
 
 int int8_activation_levels() {
-  switch (int8_kernel()) {
-    case Int8Kernel::Vnni:
+  switch (panel_gemm_build()) {
+    case PanelGemm::Vnni:
       return 127;
-    case Int8Kernel::Avx2:
+    case PanelGemm::Avx2:
       return 63;
-    case Int8Kernel::OneDnn:
+    case PanelGemm::None:
       break;
   }
   return onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
