@@ -169,8 +169,8 @@ BENCHMARK(BM_Linear)
 void BM_Attention(benchmark::State& state) {
   const size_t len = state.range(0), heads = 16, head_dim = 64, hidden = heads * head_dim;
   const auto precision = static_cast<AttentionPrecision>(state.range(1));
-  if (precision == AttentionPrecision::Int8 && !vnni_active()) {
-    state.SkipWithError("INT8 attention needs AVX-512 VNNI");
+  if (precision == AttentionPrecision::Int8 && !int8_attention_available()) {
+    state.SkipWithError("INT8 attention needs AVX-512 VNNI or AVX2");
     return;
   }
   const std::vector<float> qkv = random_floats(len * 3 * hidden);

@@ -10,9 +10,11 @@
 #include <numbers>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/attention_avx512.h"
+#include "kernels/attention_int8_avx2.h"
 #include "kernels/attention_vnni.h"
 #include "kernels/grown_buffer.h"
 #include "kernels/isa.h"
@@ -186,8 +188,12 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
                           .k_offset = grown(b.k_offset, heads * keys),
                           .v = grown(b.v, heads * keys * dp),
                           .v_scale = grown(b.v_scale, heads * keys / vnni::kKeyGroup * dp)};
+  // Without VNNI (f32 rows only: bf16 ones come from VNNI GEMMs), the AVX2 kernels.
+  constexpr bool kF32 = std::is_same_v<Element, float>;
+  const bool avx2 = kF32 && !vnni_active();
+  const size_t tile_rows = longest < kInt8QueryTile ? longest : kInt8QueryTile;
   const size_t scratch_bytes =
-      vnni::attend_scratch_bytes(longest < kInt8QueryTile ? longest : kInt8QueryTile, d);
+      avx2 ? avx2::attend_scratch_bytes(tile_rows, d) : vnni::attend_scratch_bytes(tile_rows, d);
   uint8_t* scratch = grown(b.scratch, scratch_bytes * static_cast<size_t>(omp_get_max_threads()));
   const size_t* key_offsets = b.key_offsets.data();
   const Int8Buffers::Item* blocks = b.blocks.data();
@@ -204,9 +210,17 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
       const Int8Buffers::Item& block = blocks[i];
       const size_t first = seq_offsets[block.seq] + block.row;
       const size_t rows = seq_offsets[block.seq + 1] - first;
-      vnni::pack_block(q + first * ld, k + first * ld, v + first * ld, ld,
-                       rows < vnni::kKeyBlock ? rows : vnni::kKeyBlock, factor, first,
-                       key_offsets[block.seq] + block.row, qkv);
+      const size_t block_rows = rows < vnni::kKeyBlock ? rows : vnni::kKeyBlock;
+      const size_t key = key_offsets[block.seq] + block.row;
+      if constexpr (kF32) {
+        if (avx2) {
+          avx2::pack_attention_block(q + first * ld, k + first * ld, v + first * ld, ld, block_rows,
+                                     factor, first, key, qkv);
+          continue;
+        }
+      }
+      vnni::pack_block(q + first * ld, k + first * ld, v + first * ld, ld, block_rows, factor,
+                       first, key, qkv);
     }
     // After the loop's implicit barrier every block is packed.
     void* mine = scratch + scratch_bytes * static_cast<size_t>(omp_get_thread_num());
@@ -217,8 +231,9 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
       const size_t first = seq_offsets[tile.seq], len = seq_offsets[tile.seq + 1] - first;
       const size_t rows = query_rows ? 1 : std::min(kInt8QueryTile, len - tile.row);
       const size_t out_row = query_rows ? tile.seq : first + tile.row;
-      vnni::attend(qkv, h, first + tile.row, rows, key_offsets[tile.seq], len,
-                   out + out_row * shape.ld_out + h * d, shape.ld_out, mine);
+      (avx2 ? avx2::attend : vnni::attend)(qkv, h, first + tile.row, rows, key_offsets[tile.seq],
+                                           len, out + out_row * shape.ld_out + h * d, shape.ld_out,
+                                           mine);
     }
   }
 }
@@ -234,13 +249,13 @@ void packed_attention(const float* q, const float* k, const float* v, float* out
 }
 
 bool int8_attention_available() {
-  return vnni_active();
+  return vnni_active() || active_isa() == Isa::Avx2;
 }
 
 void packed_int8_attention(const uint16_t* q, const uint16_t* k, const uint16_t* v, float* out,
                            const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
                            const size_t* query_rows) {
-  if (!int8_attention_available())
+  if (!vnni_active())
     throw std::logic_error("packed_int8_attention on bf16 rows needs AVX-512 VNNI");
   int8_attention(q, k, v, out, seq_offsets, num_seqs, shape, query_rows);
 }

@@ -24,7 +24,9 @@ struct AttentionShape {
 // Q·Kᵀ on u8·s8 dot products (Q and K quantized per row and head), f32 softmax, and P·V on u8
 // probabilities times s8 values (per channel); ~3x the F32 speed on AVX-512 VNNI (kernels_bench
 // BM_Attention: ~400 against 110-150 GOP/s), with output errors of ~1e-3 of the values' range
-// (see tests/kernels/attention_test.cpp). Int8 needs VNNI (vnni_active()); elsewhere it runs F32.
+// (see tests/kernels/attention_test.cpp). Without VNNI, on AVX2, the u8 operands keep 7 bits
+// (vpmaddubsw's int16 sums must not saturate; kernels/attention_int8_avx2.h). Int8 needs VNNI or
+// AVX2 (int8_attention_available()); elsewhere it runs F32.
 enum class AttentionPrecision { F32, Int8 };
 
 // With query_rows, only row query_rows[s] of each sequence s (an index within it) attends, and
@@ -39,7 +41,7 @@ bool int8_attention_available();
 
 // Int8 attention over Q, K, V held in bf16 (uint16_t bits, as PreparedLinear::apply_bf16 writes
 // them): exactly packed_attention's Int8 result on the widened values, reading half the bytes.
-// Throws std::logic_error unless int8_attention_available().
+// Throws std::logic_error unless vnni_active() (only VNNI GEMMs write bf16 rows).
 void packed_int8_attention(const uint16_t* q, const uint16_t* k, const uint16_t* v, float* out,
                            const size_t* seq_offsets, size_t num_seqs, const AttentionShape& shape,
                            const size_t* query_rows = nullptr);

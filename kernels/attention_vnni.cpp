@@ -217,22 +217,13 @@ constexpr size_t packed_key_position(size_t j) {
   return (j / 4) % 4 * kLanes + j / 16 * 4 + j % 4;
 }
 
-// Rounding offsets for the u8 probabilities, per packed key position: p = floor(255·2^x + u)
-// with u spread evenly over [0, 1) across a group's keys (bit-reversed key index, van der
-// Corput), so that rounding is unbiased in aggregate. Rounding to nearest would zero every key
-// below 1/510 of its block's maximum: next to an attention sink, up to a block's worth of keys
-// whose weights together still matter.
+// Rounding offsets for the u8 probabilities (key_dither), per packed key position.
 struct Dither {
   alignas(64) float u[kKeyGroup];
 };
 constexpr Dither make_dither() {
   Dither d{};
-  for (size_t j = 0; j < kKeyGroup; ++j) {
-    size_t reversed = 0;
-    for (size_t bit = 1, rev = kKeyGroup / 2; bit < kKeyGroup; bit <<= 1, rev >>= 1)
-      if (j & bit) reversed |= rev;
-    d.u[packed_key_position(j)] = (static_cast<float>(reversed) + 0.5f) / kKeyGroup;
-  }
+  for (size_t j = 0; j < kKeyGroup; ++j) d.u[packed_key_position(j)] = key_dither(j);
   return d;
 }
 constexpr Dither kDither = make_dither();

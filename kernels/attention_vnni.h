@@ -26,6 +26,18 @@ inline constexpr size_t kRowGroup = 4;
 // Head dimension padded to whole 16-lane int32 vectors; padded channels are zero.
 size_t padded_head_dim(size_t head_dim);
 
+// The rounding offset of the u8 probability of key j of a group: p = floor(levels · 2^x + u),
+// with u spread evenly over [0, 1) across a group's keys (bit-reversed key index, van der
+// Corput), so that rounding is unbiased in aggregate. Rounding to nearest would zero every key
+// below half a unit of its block's maximum: next to an attention sink, up to a block's worth of
+// keys whose weights together still matter.
+constexpr float key_dither(size_t j) {
+  size_t reversed = 0;
+  for (size_t bit = 1, rev = kKeyGroup / 2; bit < kKeyGroup; bit <<= 1, rev >>= 1)
+    if (j & bit) reversed |= rev;
+  return (static_cast<float>(reversed) + 0.5f) / kKeyGroup;
+}
+
 // The quantized Q, K, V of a batch of packed sequences, every head. Head h's rows follow head
 // h-1's; within a head, a sequence's queries are at its token offset and its keys (padded to
 // kKeyGroup) at its key offset.

@@ -1,0 +1,410 @@
+// AVX2 kernels of INT8 attention; see attention_int8_avx2.h. Compiled with the AVX2 flags
+// (kernels/CMakeLists.txt), so, as in attention_vnni.cpp, nothing here may instantiate an inline
+// template shared with other objects (no STL): the linker could keep this object's copy for all.
+#include "kernels/attention_int8_avx2.h"
+
+#include <float.h>
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/fast_activation.h"
+#include "kernels/kernel_table.h"
+
+namespace embed::kernels::avx2 {
+namespace {
+
+using vnni::Int8Qkv;
+using vnni::kKeyBlock;
+using vnni::kKeyGroup;
+using vnni::kRowGroup;
+using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+
+constexpr size_t kLanes = 8;
+// Columns of a dot_rows pass: two vectors of int32 lanes. With kRowGroup rows that is 8
+// accumulators; with the two loaded vectors, the broadcast and the ones, 12 of the 16 registers.
+constexpr size_t kColumnsPerPass = 16;
+// The u8 operands' largest levels and the queries' offset (see the header).
+constexpr float kQueryLevels = 63.0f;
+constexpr int32_t kQueryOffset = 64;
+constexpr float kProbabilityLevels = 127.0f;
+constexpr float kKeyLevels = 127.0f;
+
+size_t round_up(size_t n, size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+size_t min_size(size_t a, size_t b) {
+  return a < b ? a : b;
+}
+
+// The first min(n, 8) lanes, as a mask for maskload.
+__m256i lanes_mask8(size_t n) {
+  const int count = static_cast<int>(min_size(n, kLanes));
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// The values x[c, min(c + 8, d)), zero past d.
+__m256 load8(const float* x, size_t c, size_t d) {
+  return _mm256_maskload_ps(x + c, lanes_mask8(c < d ? d - c : 0));
+}
+
+float horizontal_max(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+int32_t horizontal_sum(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1)));
+}
+
+// acc[i][h] = Σ_s u8 a[i·lda + 4s .. 4s+3] · s8 b[s·b_step + 32h .. +31] (8 int32 lanes of 4
+// products each) for kRowGroup rows, h < 2, s < steps (a multiple of 4).
+void dot_rows(const uint8_t* a, size_t lda, size_t steps, const int8_t* b, size_t b_step,
+              __m256i (&acc)[kRowGroup][2]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+#pragma GCC unroll 4
+  for (size_t i = 0; i < kRowGroup; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+  for (size_t s = 0; s < steps; ++s) {
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + s * b_step));
+    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + s * b_step + 32));
+#pragma GCC unroll 4
+    for (size_t i = 0; i < kRowGroup; ++i) {
+      int32_t four;
+      memcpy(&four, a + i * lda + 4 * s, sizeof four);
+      const __m256i broadcast = _mm256_set1_epi32(four);
+      acc[i][0] =
+          _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w0), ones));
+      acc[i][1] =
+          _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w1), ones));
+      // As in the AVX2 GEMM: without it GCC computes the unrolled steps' products first, spills
+      // them, and adds them after.
+      asm("" : "+x"(acc[i][0]), "+x"(acc[i][1]));
+    }
+  }
+}
+
+// 2^x for x ≤ 0 (as e^(x·ln 2)), relative error ~2e-7.
+Batch exp2_nonpositive(Batch x) {
+  return fast_exp_nonpositive(x * Batch(0.693147181f));
+}
+
+// Symmetric quantization to ±levels of values whose largest magnitude is amax: inverse =
+// levels / amax and scale = amax / levels, or, by quantize_rows_symmetric's rule for a (near)
+// zero or non-finite maximum, 0 and 1 (zeros with scale 1).
+struct Symmetric {
+  float inverse, scale;
+};
+Symmetric symmetric(float amax, float levels) {
+  if (!(amax >= kMinQuantizedAbsMax && amax <= FLT_MAX)) return {0.0f, 1.0f};
+  return {levels / amax, amax / levels};
+}
+
+// max |x| over the d values at x.
+float abs_max(const float* x, size_t d) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 m = _mm256_setzero_ps();
+  for (size_t c = 0; c < d; c += kLanes)
+    m = _mm256_max_ps(m, _mm256_andnot_ps(sign, load8(x, c, d)));
+  return horizontal_max(m);
+}
+
+// Eight values from x[c] times `inverse`, rounded to int32 (to nearest even, like the project's
+// other quantizers); zeros past d.
+__m256i quantize8(const float* x, size_t c, size_t d, __m256 inverse) {
+  return _mm256_cvtps_epi32(_mm256_mul_ps(load8(x, c, d), inverse));
+}
+
+// The low byte of each int32 lane (values within int8), in the low 8 bytes.
+__m128i bytes_of(__m256i v) {
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  return _mm_packs_epi16(words, words);
+}
+
+// One query row: dp bytes round(q · 63 / max|q|) + 64 (zero channels past d give 64), and the
+// row's scale max|q| / 63 · factor.
+void quantize_query(const float* x, size_t d, size_t dp, float factor, uint8_t* out, float* scale) {
+  const Symmetric sym = symmetric(abs_max(x, d), kQueryLevels);
+  *scale = sym.scale * factor;
+  const __m256 inverse = _mm256_set1_ps(sym.inverse);
+  const __m256i offset = _mm256_set1_epi32(kQueryOffset);
+  for (size_t c = 0; c < dp; c += kLanes)
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + c),
+                     bytes_of(_mm256_add_epi32(quantize8(x, c, d, inverse), offset)));
+}
+
+// Key j of a group (d floats at x; x null for padding) at its dwords, channels 4c..4c+3 at byte
+// 4j + 4c · kKeyGroup, with its scale max|k| / 127 and offset -64 · Σ k · scale, which removes
+// the queries' offset. Padding is zero with scale 0 and offset -inf, which masks it out of the
+// softmax.
+void pack_key(const float* x, size_t d, size_t dp, int8_t* group, size_t j, float* scale,
+              float* offset) {
+  int8_t* at = group + 4 * j;
+  if (!x) {
+    for (size_t c = 0; c < dp; c += 4) memset(at + c * kKeyGroup, 0, 4);
+    scale[j] = 0.0f;
+    offset[j] = -INFINITY;
+    return;
+  }
+  const Symmetric sym = symmetric(abs_max(x, d), kKeyLevels);
+  const __m256 inverse = _mm256_set1_ps(sym.inverse);
+  __m256i sum = _mm256_setzero_si256();
+  for (size_t c = 0; c < dp; c += kLanes) {
+    const __m256i q = quantize8(x, c, d, inverse);
+    sum = _mm256_add_epi32(sum, q);
+    const __m128i bytes = bytes_of(q);
+    const int32_t low = _mm_cvtsi128_si32(bytes), high = _mm_extract_epi32(bytes, 1);
+    memcpy(at + c * kKeyGroup, &low, 4);
+    memcpy(at + (c + 4) * kKeyGroup, &high, 4);
+  }
+  scale[j] = sym.scale;
+  offset[j] =
+      -static_cast<float>(kQueryOffset) * static_cast<float>(horizontal_sum(sum)) * sym.scale;
+}
+
+// Quantizes `rows` rows (zeros past them, up to `padded`, a multiple of 4) of one head's values
+// with one scale per channel into 4-key dwords per channel, dst[j / 4][c][j % 4]. scale holds
+// each channel's maximum |v| over the rows on entry and max / 127 on return.
+void pack_values(const float* v, size_t ld, size_t rows, size_t padded, size_t d, int8_t* dst,
+                 float* scale) {
+  const size_t dp = vnni::padded_head_dim(d);
+  for (size_t c = 0; c < dp; c += kLanes) {
+    alignas(32) float inverses[kLanes];
+    for (size_t l = 0; l < kLanes; ++l) {
+      const Symmetric sym = symmetric(scale[c + l], kKeyLevels);
+      inverses[l] = sym.inverse;
+      scale[c + l] = sym.scale;
+    }
+    const __m256 inverse = _mm256_load_ps(inverses);
+    for (size_t j = 0; j < padded; j += 4) {
+      __m128i r[4];
+#pragma GCC unroll 4
+      for (size_t i = 0; i < 4; ++i)
+        r[i] = j + i < rows ? bytes_of(quantize8(v + (j + i) * ld, c, d, inverse))
+                            : _mm_setzero_si128();
+      // 4 rows × 8 channels of bytes into 8 channels × 4 rows.
+      const __m128i r01 = _mm_unpacklo_epi8(r[0], r[1]), r23 = _mm_unpacklo_epi8(r[2], r[3]);
+      __m128i* out = reinterpret_cast<__m128i*>(dst + j * dp + c * 4);
+      _mm_storeu_si128(out, _mm_unpacklo_epi16(r01, r23));
+      _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(r01, r23));
+    }
+  }
+}
+
+// Scores of kRowGroup query rows against one packed group of kKeyGroup keys, without the query
+// scales: t[i][j] = (Σ u8 q[i]·k[j] - 64·Σ k[j]) · k_scale[j]. Stores them at t (row stride ldt)
+// and raises vmax[i] to their maximum.
+void score_group(const uint8_t* q, size_t dp, const int8_t* k, const float* k_scale,
+                 const float* k_offset, float* t, size_t ldt, __m256 (&vmax)[kRowGroup]) {
+  for (size_t j = 0; j < kKeyGroup; j += kColumnsPerPass) {
+    __m256i acc[kRowGroup][2];
+    dot_rows(q, dp, dp / 4, k + 4 * j, 4 * kKeyGroup, acc);
+#pragma GCC unroll 2
+    for (size_t h = 0; h < 2; ++h) {
+      const __m256 scale = _mm256_loadu_ps(k_scale + j + kLanes * h);
+      const __m256 offset = _mm256_loadu_ps(k_offset + j + kLanes * h);
+#pragma GCC unroll 4
+      for (size_t i = 0; i < kRowGroup; ++i) {
+        const __m256 s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i][h]), scale, offset);
+        _mm256_storeu_ps(t + i * ldt + j + kLanes * h, s);
+        vmax[i] = _mm256_max_ps(vmax[i], s);
+      }
+    }
+  }
+}
+
+// Rounding offsets for the u8 probabilities in key order (vnni::key_dither).
+struct Dither {
+  alignas(32) float u[kKeyGroup];
+};
+constexpr Dither make_dither() {
+  Dither d{};
+  for (size_t j = 0; j < kKeyGroup; ++j) d.u[j] = vnni::key_dither(j);
+  return d;
+}
+constexpr Dither kDither = make_dither();
+
+// p[i][j] = floor(127 · 2^(a[i]·t[i][j] - m[i]) + dither) for kRowGroup rows and j < n (a
+// multiple of kKeyGroup), where m[i] ≥ a[i]·t[i][j]; sums[i] = Σ_j p[i][j]. The exponent is
+// clamped at -24, where the result is 0 (padding has t = -inf).
+void exponentiate(const float* t, size_t ldt, size_t n, const float* a, const float* m, uint8_t* p,
+                  size_t ldp, float* sums) {
+  // packus works within 128-bit lanes: its output holds 4-key dwords in this order.
+  const __m256i key_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const Batch lowest(-24.0f), levels(kProbabilityLevels);
+  __m256i total[kRowGroup];
+#pragma GCC unroll 4
+  for (size_t i = 0; i < kRowGroup; ++i) total[i] = _mm256_setzero_si256();
+  for (size_t j = 0; j < n; j += 4 * kLanes) {
+    // Rows inner: their independent chains overlap.
+#pragma GCC unroll 4
+    for (size_t i = 0; i < kRowGroup; ++i) {
+      const Batch scale(a[i]), neg_max(-m[i]);
+      __m256i e[4];
+#pragma GCC unroll 4
+      for (size_t v = 0; v < 4; ++v) {
+        const Batch x =
+            xsimd::fma(Batch::load_unaligned(t + i * ldt + j + kLanes * v), scale, neg_max);
+        const Batch dither = Batch::load_aligned(kDither.u + (j + kLanes * v) % kKeyGroup);
+        e[v] = _mm256_cvttps_epi32(
+            xsimd::fma(exp2_nonpositive(xsimd::max(x, lowest)), levels, dither));
+        total[i] = _mm256_add_epi32(total[i], e[v]);
+      }
+      const __m256i bytes =
+          _mm256_packus_epi16(_mm256_packus_epi32(e[0], e[1]), _mm256_packus_epi32(e[2], e[3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + i * ldp + j),
+                          _mm256_permutevar8x32_epi32(bytes, key_order));
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t i = 0; i < kRowGroup; ++i) sums[i] = static_cast<float>(horizontal_sum(total[i]));
+}
+
+// acc[i][0, dp) = alpha[i] · acc[i] + beta[i] · v_scale · Σ_j p[i][j] · v[j] over n keys (a
+// multiple of 16) for kRowGroup rows: u8 probabilities (row stride ldp) times s8 values packed as
+// [n / 4][dp][4].
+void weigh_values(const uint8_t* p, size_t ldp, size_t n, const int8_t* v, const float* v_scale,
+                  size_t dp, const float* alpha, const float* beta, float* acc, size_t ld_acc) {
+  for (size_t c = 0; c < dp; c += kColumnsPerPass) {
+    __m256i sum[kRowGroup][2];
+    dot_rows(p, ldp, n / 4, v + 4 * c, 4 * dp, sum);
+#pragma GCC unroll 4
+    for (size_t i = 0; i < kRowGroup; ++i) {
+      const __m256 keep = _mm256_set1_ps(alpha[i]), add = _mm256_set1_ps(beta[i]);
+#pragma GCC unroll 2
+      for (size_t h = 0; h < 2; ++h) {
+        float* o = acc + i * ld_acc + c + kLanes * h;
+        const __m256 w = _mm256_mul_ps(add, _mm256_loadu_ps(v_scale + c + kLanes * h));
+        _mm256_storeu_ps(o, _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[i][h]), w,
+                                            _mm256_mul_ps(_mm256_loadu_ps(o), keep)));
+      }
+    }
+  }
+}
+
+// attend()'s working memory: float arrays first, then the probabilities.
+struct Scratch {
+  float* acc;      // [rows][dp]: unnormalised outputs
+  float* row_max;  // [rows]: running maximum of the log2-domain scores
+  float* row_sum;  // [rows]: running Σ p
+  float* scores;   // [kRowGroup][kKeyBlock]
+  uint8_t* probs;  // [kRowGroup][kKeyBlock]
+};
+
+constexpr size_t scratch_floats(size_t rows, size_t dp) {
+  return rows * dp + 2 * rows + kRowGroup * kKeyBlock;
+}
+
+Scratch carve(void* base, size_t rows, size_t dp) {
+  auto* f = reinterpret_cast<float*>(round_up(reinterpret_cast<uintptr_t>(base), 32));
+  float* scores = f + rows * dp + 2 * rows;
+  return {f, f + rows * dp, f + rows * dp + rows, scores,
+          reinterpret_cast<uint8_t*>(scores + kRowGroup * kKeyBlock)};
+}
+
+}  // namespace
+
+void pack_attention_block(const float* q, const float* k, const float* v, size_t ld, size_t rows,
+                          float factor, size_t token, size_t key, const vnni::Int8Qkv& out) {
+  const size_t d = out.head_dim, dp = vnni::padded_head_dim(d);
+  const size_t padded = round_up(rows, kKeyGroup);
+  // Each row's heads in order, so that the rows come from memory once, front to back.
+  const size_t v_scale_stride = out.keys / kKeyGroup * dp;
+  float* v_scale = out.v_scale + key / kKeyGroup * dp;
+  for (size_t h = 0; h < out.heads; ++h)
+    memset(v_scale + h * v_scale_stride, 0, dp * sizeof(float));
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t h = 0; h < out.heads; ++h)
+      for (size_t c = 0; c < d; c += kLanes) {
+        float* col_max = v_scale + h * v_scale_stride + c;
+        const __m256i lanes = lanes_mask8(d - c);
+        const __m256 magnitude = _mm256_andnot_ps(sign, load8(v + r * ld + h * d, c, d));
+        _mm256_maskstore_ps(col_max, lanes,
+                            _mm256_max_ps(_mm256_maskload_ps(col_max, lanes), magnitude));
+      }
+  for (size_t h = 0; h < out.heads; ++h)
+    pack_values(v + h * d, ld, rows, padded, d, out.v + (h * out.keys + key) * dp,
+                v_scale + h * v_scale_stride);
+  for (size_t r = 0; r < padded; ++r)
+    for (size_t h = 0; h < out.heads; ++h) {
+      const size_t at = r * ld + h * d;
+      if (r < rows) {
+        const size_t qi = h * out.q_rows + token + r;
+        quantize_query(q + at, d, dp, factor, out.q + qi * dp, out.q_scale + qi);
+      }
+      const size_t group = h * out.keys + key + r / kKeyGroup * kKeyGroup;
+      pack_key(r < rows ? k + at : nullptr, d, dp, out.k + group * dp, r % kKeyGroup,
+               out.k_scale + group, out.k_offset + group);
+    }
+}
+
+size_t attend_scratch_bytes(size_t rows, size_t head_dim) {
+  const size_t padded = round_up(rows, kRowGroup);
+  return 32 + scratch_floats(padded, vnni::padded_head_dim(head_dim)) * sizeof(float) +
+         kRowGroup * kKeyBlock;
+}
+
+void attend(const vnni::Int8Qkv& qkv, size_t head, size_t token, size_t rows, size_t key,
+            size_t len, float* out, size_t ld_out, void* scratch) {
+  const size_t d = qkv.head_dim, dp = vnni::padded_head_dim(d);
+  const size_t padded_rows = round_up(rows, kRowGroup);
+  const size_t keys = round_up(len, kKeyGroup);
+  const uint8_t* q = qkv.q + (head * qkv.q_rows + token) * dp;
+  const float* q_scale = qkv.q_scale + head * qkv.q_rows + token;
+  const size_t first_key = head * qkv.keys + key;
+  const Scratch s = carve(scratch, padded_rows, dp);
+  memset(s.acc, 0, padded_rows * dp * sizeof(float));
+  for (size_t r = 0; r < padded_rows; ++r) {
+    s.row_max[r] = -INFINITY;
+    s.row_sum[r] = 0.0f;
+  }
+  for (size_t k0 = 0; k0 < keys; k0 += kKeyBlock) {
+    const size_t n = min_size(kKeyBlock, keys - k0);
+    const size_t j0 = first_key + k0;
+    for (size_t r0 = 0; r0 < padded_rows; r0 += kRowGroup) {
+      __m256 vmax[kRowGroup];
+      for (size_t i = 0; i < kRowGroup; ++i) vmax[i] = _mm256_set1_ps(-INFINITY);
+      for (size_t g = 0; g < n; g += kKeyGroup)
+        score_group(q + r0 * dp, dp, qkv.k + (j0 + g) * dp, qkv.k_scale + j0 + g,
+                    qkv.k_offset + j0 + g, s.scores + g, kKeyBlock, vmax);
+      // Each block is quantized against its own maximum, then rescaled to the running one:
+      // acc = alpha · acc + beta · block, alpha = 2^(old max - new max), beta = 2^(block - new).
+      // The query scales are positive, so the scaled maximum is the maximum scaled.
+      alignas(32) float block_max[kRowGroup], block_sum[kRowGroup], exponents[2 * kRowGroup];
+      for (size_t i = 0; i < kRowGroup; ++i)
+        block_max[i] = q_scale[r0 + i] * horizontal_max(vmax[i]);
+      exponentiate(s.scores, kKeyBlock, n, q_scale + r0, block_max, s.probs, kKeyBlock, block_sum);
+      for (size_t i = 0; i < kRowGroup; ++i) {
+        const float old_max = s.row_max[r0 + i];
+        const float new_max = old_max > block_max[i] ? old_max : block_max[i];
+        s.row_max[r0 + i] = new_max;
+        // Clamped: the first block's old maximum is -inf (2^-100 still zeroes the empty sums).
+        exponents[i] = old_max - new_max;
+        exponents[kRowGroup + i] = block_max[i] - new_max;
+      }
+      alignas(32) float factors[2 * kRowGroup];
+      exp2_nonpositive(xsimd::max(Batch::load_aligned(exponents), Batch(-100.0f)))
+          .store_aligned(factors);
+      const float* alpha = factors;
+      const float* beta = factors + kRowGroup;
+      for (size_t i = 0; i < kRowGroup; ++i)
+        s.row_sum[r0 + i] = s.row_sum[r0 + i] * alpha[i] + block_sum[i] * beta[i];
+      weigh_values(s.probs, kKeyBlock, n, qkv.v + j0 * dp, qkv.v_scale + j0 / kKeyGroup * dp, dp,
+                   alpha, beta, s.acc + r0 * dp, dp);
+    }
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    const __m256 inverse_sum = _mm256_set1_ps(1.0f / s.row_sum[r]);
+    for (size_t c = 0; c < d; c += kLanes)
+      _mm256_maskstore_ps(out + r * ld_out + c, lanes_mask8(d - c),
+                          _mm256_mul_ps(_mm256_loadu_ps(s.acc + r * dp + c), inverse_sum));
+  }
+}
+
+}  // namespace embed::kernels::avx2
