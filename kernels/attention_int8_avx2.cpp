@@ -28,7 +28,6 @@ constexpr size_t kColumnsPerPass = 16;
 // The u8 operands' largest levels and the queries' offset (see the header).
 constexpr float kQueryLevels = 63.0f;
 constexpr int32_t kQueryOffset = 64;
-constexpr float kProbabilityLevels = 127.0f;
 constexpr float kKeyLevels = 127.0f;
 
 size_t round_up(size_t n, size_t to) {
@@ -45,9 +44,17 @@ __m256i lanes_mask8(size_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-// The values x[c, min(c + 8, d)), zero past d.
+// The values x[c, min(c + 8, d)), zero past d, and their store. Masked only at the tail: on
+// AMD's Zen cores a masked store is microcoded (it took 6% of attend() for the output rows).
 __m256 load8(const float* x, size_t c, size_t d) {
-  return _mm256_maskload_ps(x + c, lanes_mask8(c < d ? d - c : 0));
+  return c + kLanes <= d ? _mm256_loadu_ps(x + c)
+                         : _mm256_maskload_ps(x + c, lanes_mask8(c < d ? d - c : 0));
+}
+void store8(float* x, size_t c, size_t d, __m256 v) {
+  if (c + kLanes <= d)
+    _mm256_storeu_ps(x + c, v);
+  else
+    _mm256_maskstore_ps(x + c, lanes_mask8(d - c), v);
 }
 
 float horizontal_max(__m256 v) {
@@ -62,31 +69,77 @@ int32_t horizontal_sum(__m256i v) {
   return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1)));
 }
 
+// dot_rows' assembly. Row i accumulates in ymm(2i) and ymm(2i+1); a step of k broadcasts 4 bytes
+// of the row (ymm10), multiplies them with the step's two vectors of b (ymm8, ymm9) into pairs
+// (ymm11-14), sums the pairs by ymm15's ones, and adds.
+// clang-format off
+#define EMBED_DOT_ROW(i, lo, hi, t0, t1, at)                      \
+  "vpbroadcastd " at "(%[a" #i "],%[at]), %%ymm10\n\t"            \
+  "vpmaddubsw %%ymm8, %%ymm10, %%ymm" #t0 "\n\t"                  \
+  "vpmaddubsw %%ymm9, %%ymm10, %%ymm" #t1 "\n\t"                  \
+  "vpmaddwd %%ymm15, %%ymm" #t0 ", %%ymm" #t0 "\n\t"              \
+  "vpmaddwd %%ymm15, %%ymm" #t1 ", %%ymm" #t1 "\n\t"              \
+  "vpaddd %%ymm" #t0 ", %%ymm" #lo ", %%ymm" #lo "\n\t"           \
+  "vpaddd %%ymm" #t1 ", %%ymm" #hi ", %%ymm" #hi "\n\t"
+#define EMBED_DOT_STEP(b, at)                                     \
+  "vmovdqu " b ", %%ymm8\n\t"                                     \
+  "vmovdqu 32+" b ", %%ymm9\n\t"                                  \
+  EMBED_DOT_ROW(0, 0, 1, 11, 12, at) EMBED_DOT_ROW(1, 2, 3, 13, 14, at) \
+  EMBED_DOT_ROW(2, 4, 5, 11, 12, at) EMBED_DOT_ROW(3, 6, 7, 13, 14, at)
+
 // acc[i][h] = Σ_s u8 a[i·lda + 4s .. 4s+3] · s8 b[s·b_step + 32h .. +31] (8 int32 lanes of 4
-// products each) for kRowGroup rows, h < 2, s < steps (a multiple of 4).
+// products each) for kRowGroup rows, h < 2, s < steps (a positive even number). Assembly, two
+// steps per iteration: from intrinsics GCC kept half the accumulators on the stack and copied the
+// rest between registers at every step (perf: vmovdqa and stack vpaddd led the profile).
 void dot_rows(const uint8_t* a, size_t lda, size_t steps, const int8_t* b, size_t b_step,
               __m256i (&acc)[kRowGroup][2]) {
-  const __m256i ones = _mm256_set1_epi16(1);
-#pragma GCC unroll 4
-  for (size_t i = 0; i < kRowGroup; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-#pragma GCC unroll 4
-  for (size_t s = 0; s < steps; ++s) {
-    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + s * b_step));
-    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + s * b_step + 32));
-#pragma GCC unroll 4
-    for (size_t i = 0; i < kRowGroup; ++i) {
-      int32_t four;
-      memcpy(&four, a + i * lda + 4 * s, sizeof four);
-      const __m256i broadcast = _mm256_set1_epi32(four);
-      acc[i][0] =
-          _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w0), ones));
-      acc[i][1] =
-          _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w1), ones));
-      // As in the AVX2 GEMM: without it GCC computes the unrolled steps' products first, spills
-      // them, and adds them after.
-      asm("" : "+x"(acc[i][0]), "+x"(acc[i][1]));
-    }
-  }
+  size_t at = 0;
+  asm("vpxor %%xmm0, %%xmm0, %%xmm0\n\t"
+      "vpxor %%xmm1, %%xmm1, %%xmm1\n\t"
+      "vpxor %%xmm2, %%xmm2, %%xmm2\n\t"
+      "vpxor %%xmm3, %%xmm3, %%xmm3\n\t"
+      "vpxor %%xmm4, %%xmm4, %%xmm4\n\t"
+      "vpxor %%xmm5, %%xmm5, %%xmm5\n\t"
+      "vpxor %%xmm6, %%xmm6, %%xmm6\n\t"
+      "vpxor %%xmm7, %%xmm7, %%xmm7\n\t"
+      "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"
+      "vpsrlw $15, %%ymm15, %%ymm15\n\t"
+      "1:\n\t"
+      EMBED_DOT_STEP("(%[b])", "")
+      EMBED_DOT_STEP("(%[b],%[b_step])", "4")
+      "lea (%[b],%[b_step],2), %[b]\n\t"
+      "add $8, %[at]\n\t"
+      "cmp %[end], %[at]\n\t"
+      "jb 1b\n\t"
+      "vmovdqu %%ymm0, (%[out])\n\t"
+      "vmovdqu %%ymm1, 32(%[out])\n\t"
+      "vmovdqu %%ymm2, 64(%[out])\n\t"
+      "vmovdqu %%ymm3, 96(%[out])\n\t"
+      "vmovdqu %%ymm4, 128(%[out])\n\t"
+      "vmovdqu %%ymm5, 160(%[out])\n\t"
+      "vmovdqu %%ymm6, 192(%[out])\n\t"
+      "vmovdqu %%ymm7, 224(%[out])\n\t"
+      : [b] "+r"(b), [at] "+r"(at), "=m"(acc)
+      : [a0] "r"(a), [a1] "r"(a + lda), [a2] "r"(a + 2 * lda), [a3] "r"(a + 3 * lda),
+        [end] "r"(4 * steps), [b_step] "r"(b_step), [out] "r"(acc)
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc", "memory");
+}
+// clang-format on
+#undef EMBED_DOT_ROW
+#undef EMBED_DOT_STEP
+
+// 127 · 2^x for -24 ≤ x ≤ 0 (and a little above), as 2^floor(x) · p(x - floor(x)), p a cubic
+// fitted to 127 · 2^f on [0, 1) (least squares reweighted towards the minimax) within 0.014: a
+// small fraction of the unit the probabilities are rounded to. Half the operations of
+// fast_exp_nonpositive, whose float precision this does not need.
+__m256 exp2_times_127(__m256 x) {
+  const __m256 whole = _mm256_floor_ps(x), f = _mm256_sub_ps(x, whole);
+  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(10.0588996f), f, _mm256_set1_ps(28.4905839f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(88.4505168f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(126.986324f));
+  const __m256i exponent = _mm256_add_epi32(_mm256_cvtps_epi32(whole), _mm256_set1_epi32(127));
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(exponent, 23)));
 }
 
 // 2^x for x ≤ 0 (as e^(x·ln 2)), relative error ~2e-7.
@@ -236,33 +289,28 @@ void exponentiate(const float* t, size_t ldt, size_t n, const float* a, const fl
                   size_t ldp, float* sums) {
   // packus works within 128-bit lanes: its output holds 4-key dwords in this order.
   const __m256i key_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  const Batch lowest(-24.0f), levels(kProbabilityLevels);
-  __m256i total[kRowGroup];
-#pragma GCC unroll 4
-  for (size_t i = 0; i < kRowGroup; ++i) total[i] = _mm256_setzero_si256();
-  for (size_t j = 0; j < n; j += 4 * kLanes) {
-    // Rows inner: their independent chains overlap.
-#pragma GCC unroll 4
-    for (size_t i = 0; i < kRowGroup; ++i) {
-      const Batch scale(a[i]), neg_max(-m[i]);
+  const __m256 lowest = _mm256_set1_ps(-24.0f);
+  // Rows outer: with four rows' constants and sums live at once GCC spilled them.
+  for (size_t i = 0; i < kRowGroup; ++i) {
+    const __m256 scale = _mm256_set1_ps(a[i]), neg_max = _mm256_set1_ps(-m[i]);
+    __m256i total = _mm256_setzero_si256();
+    for (size_t j = 0; j < n; j += 4 * kLanes) {
       __m256i e[4];
 #pragma GCC unroll 4
       for (size_t v = 0; v < 4; ++v) {
-        const Batch x =
-            xsimd::fma(Batch::load_unaligned(t + i * ldt + j + kLanes * v), scale, neg_max);
-        const Batch dither = Batch::load_aligned(kDither.u + (j + kLanes * v) % kKeyGroup);
-        e[v] = _mm256_cvttps_epi32(
-            xsimd::fma(exp2_nonpositive(xsimd::max(x, lowest)), levels, dither));
-        total[i] = _mm256_add_epi32(total[i], e[v]);
+        const __m256 x =
+            _mm256_fmadd_ps(_mm256_loadu_ps(t + i * ldt + j + kLanes * v), scale, neg_max);
+        const __m256 dither = _mm256_load_ps(kDither.u + (j + kLanes * v) % kKeyGroup);
+        e[v] = _mm256_cvttps_epi32(_mm256_add_ps(exp2_times_127(_mm256_max_ps(x, lowest)), dither));
+        total = _mm256_add_epi32(total, e[v]);
       }
       const __m256i bytes =
           _mm256_packus_epi16(_mm256_packus_epi32(e[0], e[1]), _mm256_packus_epi32(e[2], e[3]));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + i * ldp + j),
                           _mm256_permutevar8x32_epi32(bytes, key_order));
     }
+    sums[i] = static_cast<float>(horizontal_sum(total));
   }
-#pragma GCC unroll 4
-  for (size_t i = 0; i < kRowGroup; ++i) sums[i] = static_cast<float>(horizontal_sum(total[i]));
 }
 
 // acc[i][0, dp) = alpha[i] · acc[i] + beta[i] · v_scale · Σ_j p[i][j] · v[j] over n keys (a
@@ -322,11 +370,9 @@ void pack_attention_block(const float* q, const float* k, const float* v, size_t
   for (size_t r = 0; r < rows; ++r)
     for (size_t h = 0; h < out.heads; ++h)
       for (size_t c = 0; c < d; c += kLanes) {
-        float* col_max = v_scale + h * v_scale_stride + c;
-        const __m256i lanes = lanes_mask8(d - c);
+        float* col_max = v_scale + h * v_scale_stride;
         const __m256 magnitude = _mm256_andnot_ps(sign, load8(v + r * ld + h * d, c, d));
-        _mm256_maskstore_ps(col_max, lanes,
-                            _mm256_max_ps(_mm256_maskload_ps(col_max, lanes), magnitude));
+        store8(col_max, c, d, _mm256_max_ps(load8(col_max, c, d), magnitude));
       }
   for (size_t h = 0; h < out.heads; ++h)
     pack_values(v + h * d, ld, rows, padded, d, out.v + (h * out.keys + key) * dp,
@@ -402,8 +448,8 @@ void attend(const vnni::Int8Qkv& qkv, size_t head, size_t token, size_t rows, si
   for (size_t r = 0; r < rows; ++r) {
     const __m256 inverse_sum = _mm256_set1_ps(1.0f / s.row_sum[r]);
     for (size_t c = 0; c < d; c += kLanes)
-      _mm256_maskstore_ps(out + r * ld_out + c, lanes_mask8(d - c),
-                          _mm256_mul_ps(_mm256_loadu_ps(s.acc + r * dp + c), inverse_sum));
+      store8(out + r * ld_out, c, d,
+             _mm256_mul_ps(_mm256_loadu_ps(s.acc + r * dp + c), inverse_sum));
   }
 }
 
