@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/attention_avx512.h"
+#include "kernels/attention_f32.h"
 #include "kernels/attention_int8_avx2.h"
 #include "kernels/attention_vnni.h"
 #include "kernels/grown_buffer.h"
@@ -23,7 +23,7 @@
 namespace embed::kernels {
 namespace {
 
-// Query rows per tile of the sgemm path (and the most our AVX-512 path takes). Larger tiles
+// Query rows per tile of the sgemm path (and the most our tiles take). Larger tiles
 // amortise the GEMM's packing of K and V over more rows (256 measured ~1.4x faster than 64 at
 // L = 2048); memory stays 256 × L floats per thread (2 MB at 2k).
 constexpr size_t kQueryTile = 256;
@@ -32,7 +32,7 @@ constexpr size_t kQueryTile = 256;
 // many times from L1, small enough that one sequence yields work for every thread.
 constexpr size_t kInt8QueryTile = 64;
 
-// Per-thread working memory of one sequence and head (a score tile; on the AVX-512 path also
+// Per-thread working memory of one sequence and head (a score tile; on our tiles also
 // copies of its keys, values and queries), grown to the largest seen and reused across calls.
 float* thread_scratch(size_t floats) {
   thread_local AlignedVector<float> scratch;
@@ -59,15 +59,16 @@ struct QueryRows {
   size_t row0, rows;
 };
 
-// One sequence and head on our AVX-512 kernels, in tiles of query rows.
-void attend_head_avx512(const float* qs, const float* ks, const float* vs, size_t ld, size_t len,
-                        QueryRows wanted, size_t d, float scale, float* os, size_t ld_out) {
+// One sequence and head on our tiles, in tiles of query rows.
+void attend_head_tiles(const F32AttentionKernels& kernels, const float* qs, const float* ks,
+                       const float* vs, size_t ld, size_t len, QueryRows wanted, size_t d,
+                       float scale, float* os, size_t ld_out) {
   // Query rows per tile: scores of 256 KB (as fast as 256 rows, measured at 512 and 2048 tokens,
   // and 8x less memory at 8192), at least 32 rows.
   const size_t tile = std::clamp<size_t>((size_t{64} << 10) / len, 32, kQueryTile);
   // Contiguous copies: rows at the fused QKV stride would make every row a new page, which the
   // hardware prefetchers do not cross (measured 1.5x slower).
-  const size_t key_floats = avx512::packed_keys_floats(len, d);
+  const size_t key_floats = packed_keys_floats(len, d);
   float* keys =
       thread_scratch(key_floats + (len + tile) * d + 2 * tile + std::min(len, tile) * len);
   float* values = keys + key_floats;
@@ -75,15 +76,15 @@ void attend_head_avx512(const float* qs, const float* ks, const float* vs, size_
   float* row_max = queries + tile * d;
   float* inverse_sums = row_max + tile;
   float* scores = inverse_sums + tile;
-  avx512::pack_keys(ks, ld, len, d, keys);
+  kernels.pack_keys(ks, ld, len, d, keys);
   copy_rows(vs, ld, len, d, values);
   const size_t end = wanted.row0 + wanted.rows;
   for (size_t row = wanted.row0; row < end; row += tile) {
     const size_t rows = std::min(tile, end - row);
     copy_rows(qs + row * ld, ld, rows, d, queries);
-    avx512::scores(queries, d, rows, keys, len, d, scale, scores, len, row_max);
-    avx512::exponentiate_rows(scores, len, rows, len, row_max, inverse_sums);
-    avx512::weighted_values(scores, len, rows, values, d, len, d, inverse_sums,
+    kernels.scores(queries, d, rows, keys, len, d, scale, scores, len, row_max);
+    kernels.exponentiate_rows(scores, len, rows, len, row_max, inverse_sums);
+    kernels.weighted_values(scores, len, rows, values, d, len, d, inverse_sums,
                             os + (row - wanted.row0) * ld_out, ld_out);
   }
 }
@@ -112,7 +113,12 @@ void f32_attention(const float* q, const float* k, const float* v, float* out,
   const size_t d = shape.head_dim;
   const size_t ld = shape.ld_qkv;
   const ptrdiff_t pairs = static_cast<ptrdiff_t>(num_seqs * heads);
-  const bool avx512 = active_isa() == Isa::Avx512 && avx512::supports_head_dim(d);
+  // Our tiles on AVX-512 and AVX2, oneDNN's sgemm elsewhere and for other head sizes.
+  const Isa isa = active_isa();
+  const F32AttentionKernels* tiles = !f32_attention_supports_head_dim(d) ? nullptr
+                                     : isa == Isa::Avx512                ? &avx512::kF32Attention
+                                     : isa == Isa::Avx2                  ? &avx2::kF32Attention
+                                                                         : nullptr;
   std::atomic<bool> failed{false};
 
   // Dynamic scheduling: the cost of a pair grows with L², and sequence lengths differ.
@@ -126,8 +132,9 @@ void f32_attention(const float* q, const float* k, const float* v, float* out,
     const size_t at = first * ld + h * d;
     const QueryRows wanted = query_rows ? QueryRows{query_rows[s], 1} : QueryRows{0, len};
     float* os = out + (query_rows ? s : first) * shape.ld_out + h * d;
-    if (avx512)
-      attend_head_avx512(q + at, k + at, v + at, ld, len, wanted, d, shape.scale, os, shape.ld_out);
+    if (tiles)
+      attend_head_tiles(*tiles, q + at, k + at, v + at, ld, len, wanted, d, shape.scale, os,
+                        shape.ld_out);
     else if (!attend_head_sgemm(q + at, k + at, v + at, ld, len, wanted, d, shape.scale, os,
                                 shape.ld_out))
       failed.store(true, std::memory_order_relaxed);
