@@ -14,6 +14,7 @@
 #if defined(EMBED_ATTENTION_F32_AVX512)
 #define EMBED_ATTENTION_ISA avx512
 #else
+#include "kernels/avx2_lanes.h"
 #define EMBED_ATTENTION_ISA avx2
 #endif
 
@@ -73,10 +74,6 @@ Vec load(const float* p) {
 Vec fmadd(Vec a, Vec b, Vec c) {
   return _mm256_fmadd_ps(a, b, c);
 }
-__m256i first_lanes(size_t valid) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(valid)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 // As above; masked only when needed: on AMD's Zen cores a masked store is microcoded.
 Vec load_first(const float* p, size_t valid) {
   return valid >= kLanes ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first_lanes(valid));
@@ -93,16 +90,6 @@ Vec keep_first(Vec v, size_t valid) {
 Vec max_first(Vec largest, Vec v, size_t valid) {
   return _mm256_max_ps(largest,
                        _mm256_blendv_ps(largest, v, _mm256_castsi256_ps(first_lanes(valid))));
-}
-float reduce_max(Vec v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
-}
-float reduce_add(Vec v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 #endif
 using Batch = xsimd::batch<float, Arch>;

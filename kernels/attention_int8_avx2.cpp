@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/fast_activation.h"
 #include "kernels/kernel_table.h"
 
@@ -38,35 +39,17 @@ size_t min_size(size_t a, size_t b) {
   return a < b ? a : b;
 }
 
-// The first min(n, 8) lanes, as a mask for maskload.
-__m256i lanes_mask8(size_t n) {
-  const int count = static_cast<int>(min_size(n, kLanes));
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // The values x[c, min(c + 8, d)), zero past d, and their store. Masked only at the tail: on
 // AMD's Zen cores a masked store is microcoded (it took 6% of attend() for the output rows).
 __m256 load8(const float* x, size_t c, size_t d) {
   return c + kLanes <= d ? _mm256_loadu_ps(x + c)
-                         : _mm256_maskload_ps(x + c, lanes_mask8(c < d ? d - c : 0));
+                         : _mm256_maskload_ps(x + c, first_lanes(c < d ? d - c : 0));
 }
 void store8(float* x, size_t c, size_t d, __m256 v) {
   if (c + kLanes <= d)
     _mm256_storeu_ps(x + c, v);
   else
-    _mm256_maskstore_ps(x + c, lanes_mask8(d - c), v);
-}
-
-float horizontal_max(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
-}
-
-int32_t horizontal_sum(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1)));
+    _mm256_maskstore_ps(x + c, first_lanes(d - c), v);
 }
 
 // dot_rows' assembly. Row i accumulates in ymm(2i) and ymm(2i+1); a step of k broadcasts 4 bytes
@@ -164,7 +147,7 @@ float abs_max(const float* x, size_t d) {
   __m256 m = _mm256_setzero_ps();
   for (size_t c = 0; c < d; c += kLanes)
     m = _mm256_max_ps(m, _mm256_andnot_ps(sign, load8(x, c, d)));
-  return horizontal_max(m);
+  return reduce_max(m);
 }
 
 // Eight values from x[c] times `inverse`, rounded to int32 (to nearest even, like the project's
@@ -216,8 +199,7 @@ void pack_key(const float* x, size_t d, size_t dp, int8_t* group, size_t j, floa
     memcpy(at + (c + 4) * kKeyGroup, &high, 4);
   }
   scale[j] = sym.scale;
-  offset[j] =
-      -static_cast<float>(kQueryOffset) * static_cast<float>(horizontal_sum(sum)) * sym.scale;
+  offset[j] = -static_cast<float>(kQueryOffset) * static_cast<float>(reduce_add(sum)) * sym.scale;
 }
 
 // Quantizes `rows` rows (zeros past them, up to `padded`, a multiple of 4) of one head's values
@@ -309,7 +291,7 @@ void exponentiate(const float* t, size_t ldt, size_t n, const float* a, const fl
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + i * ldp + j),
                           _mm256_permutevar8x32_epi32(bytes, key_order));
     }
-    sums[i] = static_cast<float>(horizontal_sum(total));
+    sums[i] = static_cast<float>(reduce_add(total));
   }
 }
 
@@ -423,8 +405,7 @@ void attend(const vnni::Int8Qkv& qkv, size_t head, size_t token, size_t rows, si
       // acc = alpha · acc + beta · block, alpha = 2^(old max - new max), beta = 2^(block - new).
       // The query scales are positive, so the scaled maximum is the maximum scaled.
       alignas(32) float block_max[kRowGroup], block_sum[kRowGroup], exponents[2 * kRowGroup];
-      for (size_t i = 0; i < kRowGroup; ++i)
-        block_max[i] = q_scale[r0 + i] * horizontal_max(vmax[i]);
+      for (size_t i = 0; i < kRowGroup; ++i) block_max[i] = q_scale[r0 + i] * reduce_max(vmax[i]);
       exponentiate(s.scores, kKeyBlock, n, q_scale + r0, block_max, s.probs, kKeyBlock, block_sum);
       for (size_t i = 0; i < kRowGroup; ++i) {
         const float old_max = s.row_max[r0 + i];
