@@ -20,7 +20,7 @@ struct AttentionShape {
 };
 
 // How the scores and the weighted sum of values are computed. F32: f32 products and softmax (our
-// AVX-512 tiles for head sizes 32 and 64, oneDNN's sgemm otherwise). Int8: for quantized models,
+// AVX-512 or AVX2 tiles for head sizes 32 and 64, oneDNN's sgemm otherwise). Int8: for quantized models,
 // Q·Kᵀ on u8·s8 dot products (Q and K quantized per row and head), f32 softmax, and P·V on u8
 // probabilities times s8 values (per channel); ~3x the F32 speed on AVX-512 VNNI (kernels_bench
 // BM_Attention: ~400 against 110-150 GOP/s), with output errors of ~1e-3 of the values' range
