@@ -184,7 +184,7 @@ void BM_Attention(benchmark::State& state) {
                                                benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Attention)
-    ->ArgsProduct({{16, 48, 128, 512, 2048, 8192}, {0, 1}})
+    ->ArgsProduct({{16, 48, 64, 128, 256, 512, 2048, 8192}, {0, 1}})
     ->ArgNames({"len", "int8"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -20,9 +20,9 @@ struct AttentionShape {
 };
 
 // How the scores and the weighted sum of values are computed. F32: f32 products and softmax (our
-// AVX-512 or AVX2 tiles for head sizes 32 and 64, oneDNN's sgemm otherwise). Int8: for quantized models,
-// Q·Kᵀ on u8·s8 dot products (Q and K quantized per row and head), f32 softmax, and P·V on u8
-// probabilities times s8 values (per channel); ~3x the F32 speed on AVX-512 VNNI (kernels_bench
+// AVX-512 or AVX2 tiles for head sizes 32 and 64, oneDNN's sgemm otherwise). Int8: for quantized
+// models, Q·Kᵀ on u8·s8 dot products (Q and K quantized per row and head), f32 softmax, and P·V on
+// u8 probabilities times s8 values (per channel); ~3x the F32 speed on AVX-512 VNNI (kernels_bench
 // BM_Attention: ~400 against 110-150 GOP/s), with output errors of ~1e-3 of the values' range
 // (see tests/kernels/attention_test.cpp). Without VNNI, on AVX2, the u8 operands keep 7 bits
 // (vpmaddubsw's int16 sums must not saturate; kernels/attention_int8_avx2.h). Int8 needs VNNI or
