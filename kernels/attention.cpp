@@ -197,10 +197,10 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
                           .v_scale = grown(b.v_scale, heads * keys / vnni::kKeyGroup * dp)};
   // Without VNNI (f32 rows only: bf16 ones come from VNNI GEMMs), the AVX2 kernels.
   constexpr bool kF32 = std::is_same_v<Element, float>;
-  const bool avx2 = kF32 && !vnni_active();
+  const bool on_avx2 = kF32 && !vnni_active();
   const size_t tile_rows = longest < kInt8QueryTile ? longest : kInt8QueryTile;
   const size_t scratch_bytes =
-      avx2 ? avx2::attend_scratch_bytes(tile_rows, d) : vnni::attend_scratch_bytes(tile_rows, d);
+      on_avx2 ? avx2::attend_scratch_bytes(tile_rows, d) : vnni::attend_scratch_bytes(tile_rows, d);
   uint8_t* scratch = grown(b.scratch, scratch_bytes * static_cast<size_t>(omp_get_max_threads()));
   const size_t* key_offsets = b.key_offsets.data();
   const Int8Buffers::Item* blocks = b.blocks.data();
@@ -220,7 +220,7 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
       const size_t block_rows = rows < vnni::kKeyBlock ? rows : vnni::kKeyBlock;
       const size_t key = key_offsets[block.seq] + block.row;
       if constexpr (kF32) {
-        if (avx2) {
+        if (on_avx2) {
           avx2::pack_attention_block(q + first * ld, k + first * ld, v + first * ld, ld, block_rows,
                                      factor, first, key, qkv);
           continue;
@@ -238,9 +238,9 @@ void int8_attention(const Element* q, const Element* k, const Element* v, float*
       const size_t first = seq_offsets[tile.seq], len = seq_offsets[tile.seq + 1] - first;
       const size_t rows = query_rows ? 1 : std::min(kInt8QueryTile, len - tile.row);
       const size_t out_row = query_rows ? tile.seq : first + tile.row;
-      (avx2 ? avx2::attend : vnni::attend)(qkv, h, first + tile.row, rows, key_offsets[tile.seq],
-                                           len, out + out_row * shape.ld_out + h * d, shape.ld_out,
-                                           mine);
+      (on_avx2 ? avx2::attend : vnni::attend)(qkv, h, first + tile.row, rows, key_offsets[tile.seq],
+                                              len, out + out_row * shape.ld_out + h * d,
+                                              shape.ld_out, mine);
     }
   }
 }
