@@ -51,6 +51,23 @@ TEST_P(QuantizationAccuracy, Bf16MeetsTheGate) {
   test::expect_bf16_gates(test::measure_gates(reference, bf16), GetParam());
 }
 
+// Texts of 64 tokens and more take INT8 attention (where the CPU has VNNI or AVX2), which the
+// fixtures' short texts never reach: the gates hold for them too. Each fixture input's ids,
+// repeated to 100, 200 or 300 tokens.
+TEST_P(QuantizationAccuracy, Int8LongTextsMeetTheGates) {
+  std::vector<std::vector<int32_t>> inputs;
+  for (const auto& ids : test::expected_input_ids(test::load_expected(GetParam()))) {
+    std::vector<int32_t> text;
+    const size_t length = 100 * (1 + inputs.size() % 3);
+    while (text.size() < length) text.insert(text.end(), ids.begin(), ids.end());
+    inputs.push_back(std::move(text));
+  }
+  const EncodeOptions outputs{.sparse = m3_, .colbert = m3_};
+  const auto reference = Model::load(source_.string()).encode_ids(inputs, outputs);
+  const auto int8 = Model::load(int8_dir_.string()).encode_ids(inputs, outputs);
+  test::expect_int8_gates(test::measure_gates(reference, int8), GetParam() + ", 100-300 tokens");
+}
+
 // INT8 models choose their attention arithmetic per text, by its length: a short text batched
 // with a long one gets the result it gets alone.
 TEST_P(QuantizationAccuracy, Int8TextIsIndependentOfItsBatch) {
