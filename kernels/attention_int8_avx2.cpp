@@ -26,10 +26,11 @@ constexpr size_t kLanes = 8;
 // Columns of a dot_rows pass: two vectors of int32 lanes. With kRowGroup rows that is 8
 // accumulators; with the two loaded vectors, the broadcast and the ones, 12 of the 16 registers.
 constexpr size_t kColumnsPerPass = 16;
-// The u8 operands' largest levels and the queries' offset (see the header).
+// The largest quantized levels: the queries' (u8, 7 bits, with their offset; see the header) and
+// the keys' and values' (s8).
 constexpr float kQueryLevels = 63.0f;
 constexpr int32_t kQueryOffset = 64;
-constexpr float kKeyLevels = 127.0f;
+constexpr float kS8Levels = 127.0f;
 
 size_t round_up(size_t n, size_t to) {
   return (n + to - 1) / to * to;
@@ -187,7 +188,7 @@ void pack_key(const float* x, size_t d, size_t dp, int8_t* group, size_t j, floa
     offset[j] = -INFINITY;
     return;
   }
-  const Symmetric sym = symmetric(abs_max(x, d), kKeyLevels);
+  const Symmetric sym = symmetric(abs_max(x, d), kS8Levels);
   const __m256 inverse = _mm256_set1_ps(sym.inverse);
   __m256i sum = _mm256_setzero_si256();
   for (size_t c = 0; c < dp; c += kLanes) {
@@ -211,7 +212,7 @@ void pack_values(const float* v, size_t ld, size_t rows, size_t padded, size_t d
   for (size_t c = 0; c < dp; c += kLanes) {
     alignas(32) float inverses[kLanes];
     for (size_t l = 0; l < kLanes; ++l) {
-      const Symmetric sym = symmetric(scale[c + l], kKeyLevels);
+      const Symmetric sym = symmetric(scale[c + l], kS8Levels);
       inverses[l] = sym.inverse;
       scale[c + l] = sym.scale;
     }
