@@ -52,9 +52,9 @@ constexpr size_t kTileRows = 6;
 constexpr size_t kColumnBlocks = kPanelWidth / 16;
 #else
 // A micro-tile is up to kTileRows rows × one panel, multiplied in passes of 16 columns. INT8:
-// 4 × 2 accumulators, 2 weight registers, the broadcast activation, the ones and a product take 13
-// of the 16 vector registers. F32: 6 × 2 accumulators (with 4 × 2, too few FMAs in flight to cover
-// their latency: 99-130 GFLOP/s at 512-4096 rows), 2 weight registers and the broadcast.
+// 4 × 2 accumulators, 2 weight registers, the broadcast activation, the ones and two rows'
+// products take all 16 vector registers. F32: 6 × 2 accumulators (with 4 × 2, too few FMAs in
+// flight to cover their latency), 2 weight registers and the broadcast.
 template <Arithmetic A>
 constexpr size_t kTileRows = A == Arithmetic::Int8 ? 4 : 6;
 constexpr size_t kColumnsPerPass = 16;
@@ -341,75 +341,154 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   store_f32_rows<A>(sums, begin, end, col0, n, e, y);
 }
 
+// One pass of an AVX2 micro-tile, in assembly: from intrinsics GCC kept a quarter of the sums on
+// the stack and copied others between registers at every step (BGE-M3's F32 linears at 16-4096
+// rows: 133-158 GFLOP/s, in assembly 164-186).
+//
+// Row r sums in ymm(2r), ymm(2r + 1). A step loads the pass's two weight vectors into ymm12 and
+// ymm13 and broadcasts each row's 4 bytes of input into ymm14. F32 multiplies with an FMA; INT8
+// takes vpmaddubsw into int16 pairs (ymm8-11), vpmaddwd by ymm15's ones into int32, and an add.
+// Rows 0-2 are read from a0 + r · lda, rows 3-5 from a3 + (r - 3) · lda.
+// clang-format off
+#define EMBED_TILE_INPUT(base, index, q) "4*" #q "(%[" #base "]" index ")"
+#define EMBED_F32_ROW(lo, hi, t0, t1, input)                           \
+  "vbroadcastss " input ", %%ymm14\n\t"                                \
+  "vfmadd231ps %%ymm12, %%ymm14, %%ymm" #lo "\n\t"                     \
+  "vfmadd231ps %%ymm13, %%ymm14, %%ymm" #hi "\n\t"
+#define EMBED_INT8_ROW(lo, hi, t0, t1, input)                          \
+  "vpbroadcastd " input ", %%ymm14\n\t"                                \
+  "vpmaddubsw %%ymm12, %%ymm14, %%ymm" #t0 "\n\t"                      \
+  "vpmaddubsw %%ymm13, %%ymm14, %%ymm" #t1 "\n\t"                      \
+  "vpmaddwd %%ymm15, %%ymm" #t0 ", %%ymm" #t0 "\n\t"                   \
+  "vpmaddwd %%ymm15, %%ymm" #t1 ", %%ymm" #t1 "\n\t"                   \
+  "vpaddd %%ymm" #t0 ", %%ymm" #lo ", %%ymm" #lo "\n\t"                \
+  "vpaddd %%ymm" #t1 ", %%ymm" #hi ", %%ymm" #hi "\n\t"
+// Rows 0 … n - 1 of a step, for ROW = EMBED_F32_ROW or EMBED_INT8_ROW.
+#define EMBED_TILE_ROWS_1(ROW, q) ROW(0, 1, 8, 9, EMBED_TILE_INPUT(a0, "", q))
+#define EMBED_TILE_ROWS_2(ROW, q) \
+  EMBED_TILE_ROWS_1(ROW, q) ROW(2, 3, 10, 11, EMBED_TILE_INPUT(a0, ",%[lda]", q))
+#define EMBED_TILE_ROWS_3(ROW, q) \
+  EMBED_TILE_ROWS_2(ROW, q) ROW(4, 5, 8, 9, EMBED_TILE_INPUT(a0, ",%[lda],2", q))
+#define EMBED_TILE_ROWS_4(ROW, q) \
+  EMBED_TILE_ROWS_3(ROW, q) ROW(6, 7, 10, 11, EMBED_TILE_INPUT(a3, "", q))
+#define EMBED_TILE_ROWS_5(ROW, q) \
+  EMBED_TILE_ROWS_4(ROW, q) ROW(8, 9, , , EMBED_TILE_INPUT(a3, ",%[lda]", q))
+#define EMBED_TILE_ROWS_6(ROW, q) \
+  EMBED_TILE_ROWS_5(ROW, q) ROW(10, 11, , , EMBED_TILE_INPUT(a3, ",%[lda],2", q))
+#define EMBED_TILE_STEP(ROW, n, q)                                     \
+  "vmovdqa 256*" #q "(%[w]), %%ymm12\n\t"                              \
+  "vmovdqa 256*" #q "+32(%[w]), %%ymm13\n\t"                           \
+  EMBED_TILE_ROWS_##n(ROW, q)
+// Each row's sums, zeroed, loaded or stored (row stride kPanelWidth lanes).
+#define EMBED_SUMS_ZERO(reg, at) "vpxor %%xmm" #reg ", %%xmm" #reg ", %%xmm" #reg "\n\t"
+#define EMBED_SUMS_LOAD(reg, at) "vmovdqa " #at "(%[sums]), %%ymm" #reg "\n\t"
+#define EMBED_SUMS_STORE(reg, at) "vmovdqa %%ymm" #reg ", " #at "(%[sums])\n\t"
+#define EMBED_SUMS_ROW(OP, r, lo, hi) OP(lo, 256*r) OP(hi, 256*r+32)
+#define EMBED_SUMS_1(OP) EMBED_SUMS_ROW(OP, 0, 0, 1)
+#define EMBED_SUMS_2(OP) EMBED_SUMS_1(OP) EMBED_SUMS_ROW(OP, 1, 2, 3)
+#define EMBED_SUMS_3(OP) EMBED_SUMS_2(OP) EMBED_SUMS_ROW(OP, 2, 4, 5)
+#define EMBED_SUMS_4(OP) EMBED_SUMS_3(OP) EMBED_SUMS_ROW(OP, 3, 6, 7)
+#define EMBED_SUMS_5(OP) EMBED_SUMS_4(OP) EMBED_SUMS_ROW(OP, 4, 8, 9)
+#define EMBED_SUMS_6(OP) EMBED_SUMS_5(OP) EMBED_SUMS_ROW(OP, 5, 10, 11)
+// Prefetches the lines from fetch up to due.
+#define EMBED_TILE_PREFETCH(label)                                     \
+  "jmp 2" label "f\n\t"                                                \
+  "1" label ":\n\t"                                                    \
+  "prefetcht1 (%[fetch])\n\t"                                          \
+  "add $64, %[fetch]\n\t"                                              \
+  "2" label ":\n\t"                                                    \
+  "cmp %[due], %[fetch]\n\t"                                           \
+  "jb 1" label "b\n\t"
+// The pass: its sums started, `groups` groups of kStepsPerFetch steps, each after raising due by
+// quota (at most to cap) and prefetching through it, then the prefetches through cap and `rest`
+// single steps, and the sums stored.
+#define EMBED_TILE_PASS(ROW, n)                                        \
+  asm volatile(                                                        \
+      "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"                         \
+      "vpsrlw $15, %%ymm15, %%ymm15\n\t"                               \
+      "test %[first], %[first]\n\t"                                    \
+      "jz 3f\n\t"                                                      \
+      EMBED_SUMS_##n(EMBED_SUMS_ZERO)                                  \
+      "jmp 4f\n\t"                                                     \
+      "3:\n\t"                                                         \
+      EMBED_SUMS_##n(EMBED_SUMS_LOAD)                                  \
+      "4:\n\t"                                                         \
+      "test %[groups], %[groups]\n\t"                                  \
+      "jz 6f\n\t"                                                      \
+      "5:\n\t"                                                         \
+      "add %[quota], %[due]\n\t"                                       \
+      "cmp %[cap], %[due]\n\t"                                         \
+      "cmova %[cap], %[due]\n\t"                                       \
+      EMBED_TILE_PREFETCH("1")                                         \
+      EMBED_TILE_STEP(ROW, n, 0) EMBED_TILE_STEP(ROW, n, 1)            \
+      EMBED_TILE_STEP(ROW, n, 2) EMBED_TILE_STEP(ROW, n, 3)            \
+      EMBED_TILE_STEP(ROW, n, 4) EMBED_TILE_STEP(ROW, n, 5)            \
+      EMBED_TILE_STEP(ROW, n, 6) EMBED_TILE_STEP(ROW, n, 7)            \
+      "add $8*256, %[w]\n\t"                                           \
+      "add $8*4, %[a0]\n\t"                                            \
+      "add $8*4, %[a3]\n\t"                                            \
+      "dec %[groups]\n\t"                                              \
+      "jnz 5b\n\t"                                                     \
+      "6:\n\t"                                                         \
+      "mov %[cap], %[due]\n\t"                                         \
+      EMBED_TILE_PREFETCH("2")                                         \
+      "test %[rest], %[rest]\n\t"                                      \
+      "jz 8f\n\t"                                                      \
+      "7:\n\t"                                                         \
+      EMBED_TILE_STEP(ROW, n, 0)                                       \
+      "add $256, %[w]\n\t"                                             \
+      "add $4, %[a0]\n\t"                                              \
+      "add $4, %[a3]\n\t"                                              \
+      "dec %[rest]\n\t"                                                \
+      "jnz 7b\n\t"                                                     \
+      "8:\n\t"                                                         \
+      EMBED_SUMS_##n(EMBED_SUMS_STORE)                                 \
+      : [a0] "+r"(a0), [a3] "+r"(a3), [w] "+r"(w), [groups] "+r"(groups), \
+        [rest] "+r"(rest), [fetch] "+r"(fetch), [due] "+r"(due)        \
+      : [lda] "r"(lda), [sums] "r"(pass_sums), [first] "r"(first_sums),     \
+        [quota] "r"(quota), [cap] "r"(cap)                             \
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc", "memory")
+// clang-format on
+static_assert(kPanelStepBytes == 256 && kStepsPerFetch == 8 && kPanelWidth * 4 == 256,
+              "EMBED_TILE_PASS's offsets");
+
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
-// tile, in kPasses passes over the steps of 16 columns each. Without VNNI four u8·s8 products
-// take vpmaddubsw (pairs into int16, exact while the activations stay within [0, 127]: see
-// int8_activation_levels), vpmaddwd by ones (pairs of those into int32) and an add; F32 is one
-// FMA per step. The prefetches of the next slice are spread over all the passes.
+// tile, in kPasses passes over the steps of 16 columns each (EMBED_TILE_PASS). Without VNNI four
+// u8·s8 products take vpmaddubsw (pairs into int16, exact while the activations stay within [0,
+// 127]: see int8_activation_levels), vpmaddwd and an add; F32 is one FMA per step. The
+// prefetches of the next slice are spread over all the passes.
 template <size_t Rows, Arithmetic A>
 void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t count, int32_t* sums,
                      bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step) {
-  static_assert(A != Arithmetic::Bf16, "the AVX2 panel GEMMs are INT8 and F32");
-  const __m256i ones = _mm256_set1_epi16(1);
+  static_assert(A != Arithmetic::Bf16 && Rows <= kTileRows<A>,
+                "the AVX2 panel GEMMs are INT8 (up to 4 rows) and F32 (up to 6)");
   const char* const fetch_start = fetch;
   const char* const fetch_end = fetch + fetch_bytes;
-  // Requests the lines due once `done` of the kPasses · count pass-steps are done.
-  const auto prefetch_through = [&](size_t done) __attribute__((always_inline)) {
-    const char* due = std::min(fetch_end, fetch_start + done * fetch_per_step / kPasses);
-    for (; fetch < due; fetch += 64) _mm_prefetch(fetch, _MM_HINT_T1);
-  };
+  const char* due = fetch;
+  const size_t quota = kStepsPerFetch * fetch_per_step / kPasses;
+  const size_t first_sums = first;
   for (size_t pass = 0; pass < kPasses; ++pass) {
+    const uint8_t* a0 = a;
+    const uint8_t* a3 = a + 3 * lda;
+    const int8_t* w = steps + kColumnsPerPass * 4 * pass;
     int32_t* const pass_sums = sums + kColumnsPerPass * pass;
-    const int8_t* const weights = steps + kColumnsPerPass * 4 * pass;
-    __m256i acc[Rows][2];
-#pragma GCC unroll 6
-    for (size_t r = 0; r < Rows; ++r)
-#pragma GCC unroll 2
-      for (size_t b = 0; b < 2; ++b)
-        acc[r][b] = first ? _mm256_setzero_si256()
-                          : _mm256_load_si256(reinterpret_cast<const __m256i*>(
-                                pass_sums + r * kPanelWidth + 8 * b));
-    const auto step = [&](size_t q) __attribute__((always_inline)) {
-      const int8_t* w = weights + q * kPanelStepBytes;
-      const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-      const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
-#pragma GCC unroll 6
-      for (size_t r = 0; r < Rows; ++r) {
-        int32_t four;  // four u8 inputs, or one f32
-        std::memcpy(&four, a + r * lda + kInputBytesPerStep<A> * q, sizeof four);
-        const __m256i broadcast = _mm256_set1_epi32(four);
-        if constexpr (A == Arithmetic::Int8) {
-          acc[r][0] = _mm256_add_epi32(
-              acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w0), ones));
-          acc[r][1] = _mm256_add_epi32(
-              acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(broadcast, w1), ones));
-        } else {
-          acc[r][0] = _mm256_castps_si256(_mm256_fmadd_ps(_mm256_castsi256_ps(broadcast),
-                                                          _mm256_castsi256_ps(w0),
-                                                          _mm256_castsi256_ps(acc[r][0])));
-          acc[r][1] = _mm256_castps_si256(_mm256_fmadd_ps(_mm256_castsi256_ps(broadcast),
-                                                          _mm256_castsi256_ps(w1),
-                                                          _mm256_castsi256_ps(acc[r][1])));
-        }
-        // Pins the sums in registers after each step. Integer adds reassociate, and GCC would
-        // otherwise compute all unrolled steps' products first, spill them, and add them after.
-        asm("" : "+x"(acc[r][0]), "+x"(acc[r][1]));
-      }
-    };
-    size_t q = 0;
-    for (; q + kStepsPerFetch <= count; q += kStepsPerFetch) {
-      prefetch_through(pass * count + q + kStepsPerFetch);
-#pragma GCC unroll 8
-      for (size_t g = 0; g < kStepsPerFetch; ++g) step(q + g);
+    size_t groups = count / kStepsPerFetch, rest = count % kStepsPerFetch;
+    const char* const cap =
+        std::min(fetch_end, fetch_start + (pass + 1) * count * fetch_per_step / kPasses);
+    if constexpr (A == Arithmetic::F32) {
+      if constexpr (Rows == 1) EMBED_TILE_PASS(EMBED_F32_ROW, 1);
+      if constexpr (Rows == 2) EMBED_TILE_PASS(EMBED_F32_ROW, 2);
+      if constexpr (Rows == 3) EMBED_TILE_PASS(EMBED_F32_ROW, 3);
+      if constexpr (Rows == 4) EMBED_TILE_PASS(EMBED_F32_ROW, 4);
+      if constexpr (Rows == 5) EMBED_TILE_PASS(EMBED_F32_ROW, 5);
+      if constexpr (Rows == 6) EMBED_TILE_PASS(EMBED_F32_ROW, 6);
+    } else {
+      if constexpr (Rows == 1) EMBED_TILE_PASS(EMBED_INT8_ROW, 1);
+      if constexpr (Rows == 2) EMBED_TILE_PASS(EMBED_INT8_ROW, 2);
+      if constexpr (Rows == 3) EMBED_TILE_PASS(EMBED_INT8_ROW, 3);
+      if constexpr (Rows == 4) EMBED_TILE_PASS(EMBED_INT8_ROW, 4);
     }
-    prefetch_through((pass + 1) * count);
-    for (; q < count; ++q) step(q);
-#pragma GCC unroll 6
-    for (size_t r = 0; r < Rows; ++r)
-#pragma GCC unroll 2
-      for (size_t b = 0; b < 2; ++b)
-        _mm256_store_si256(reinterpret_cast<__m256i*>(pass_sums + r * kPanelWidth + 8 * b),
-                           acc[r][b]);
   }
 }
 
