@@ -363,6 +363,11 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   "vpmaddwd %%ymm15, %%ymm" #t1 ", %%ymm" #t1 "\n\t"                   \
   "vpaddd %%ymm" #t0 ", %%ymm" #lo ", %%ymm" #lo "\n\t"                \
   "vpaddd %%ymm" #t1 ", %%ymm" #hi ", %%ymm" #hi "\n\t"
+// What a pass sets up first: INT8's ones (16-bit lanes of 1), F32 nothing.
+#define EMBED_F32_SETUP ""
+#define EMBED_INT8_SETUP                                               \
+  "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"                             \
+  "vpsrlw $15, %%ymm15, %%ymm15\n\t"
 // Rows 0 … n - 1 of a step, for ROW = EMBED_F32_ROW or EMBED_INT8_ROW.
 #define EMBED_TILE_ROWS_1(ROW, q) ROW(0, 1, 8, 9, EMBED_TILE_INPUT(a0, "", q))
 #define EMBED_TILE_ROWS_2(ROW, q) \
@@ -399,13 +404,12 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   "2" label ":\n\t"                                                    \
   "cmp %[due], %[fetch]\n\t"                                           \
   "jb 1" label "b\n\t"
-// The pass: its sums started, `groups` groups of kStepsPerFetch steps, each after raising due by
-// quota (at most to cap) and prefetching through it, then the prefetches through cap and `rest`
-// single steps, and the sums stored.
-#define EMBED_TILE_PASS(ROW, n)                                        \
+// The pass for KIND = F32 or INT8: its sums started, `groups` groups of kStepsPerFetch steps,
+// each after raising due by quota (at most to cap) and prefetching through it, then the
+// prefetches through cap and `rest` single steps, and the sums stored.
+#define EMBED_TILE_PASS(KIND, n)                                       \
   asm volatile(                                                        \
-      "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"                         \
-      "vpsrlw $15, %%ymm15, %%ymm15\n\t"                               \
+      EMBED_##KIND##_SETUP                                             \
       "test %[first], %[first]\n\t"                                    \
       "jz 3f\n\t"                                                      \
       EMBED_SUMS_##n(EMBED_SUMS_ZERO)                                  \
@@ -420,10 +424,14 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "cmp %[cap], %[due]\n\t"                                         \
       "cmova %[cap], %[due]\n\t"                                       \
       EMBED_TILE_PREFETCH("1")                                         \
-      EMBED_TILE_STEP(ROW, n, 0) EMBED_TILE_STEP(ROW, n, 1)            \
-      EMBED_TILE_STEP(ROW, n, 2) EMBED_TILE_STEP(ROW, n, 3)            \
-      EMBED_TILE_STEP(ROW, n, 4) EMBED_TILE_STEP(ROW, n, 5)            \
-      EMBED_TILE_STEP(ROW, n, 6) EMBED_TILE_STEP(ROW, n, 7)            \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 0)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 1)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 2)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 3)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 4)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 5)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 6)                        \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 7)                        \
       "add $8*256, %[w]\n\t"                                           \
       "add $8*4, %[a0]\n\t"                                            \
       "add $8*4, %[a3]\n\t"                                            \
@@ -435,7 +443,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "test %[rest], %[rest]\n\t"                                      \
       "jz 8f\n\t"                                                      \
       "7:\n\t"                                                         \
-      EMBED_TILE_STEP(ROW, n, 0)                                       \
+      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 0)                        \
       "add $256, %[w]\n\t"                                             \
       "add $4, %[a0]\n\t"                                              \
       "add $4, %[a3]\n\t"                                              \
@@ -477,17 +485,17 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
     const char* const cap =
         std::min(fetch_end, fetch_start + (pass + 1) * count * fetch_per_step / kPasses);
     if constexpr (A == Arithmetic::F32) {
-      if constexpr (Rows == 1) EMBED_TILE_PASS(EMBED_F32_ROW, 1);
-      if constexpr (Rows == 2) EMBED_TILE_PASS(EMBED_F32_ROW, 2);
-      if constexpr (Rows == 3) EMBED_TILE_PASS(EMBED_F32_ROW, 3);
-      if constexpr (Rows == 4) EMBED_TILE_PASS(EMBED_F32_ROW, 4);
-      if constexpr (Rows == 5) EMBED_TILE_PASS(EMBED_F32_ROW, 5);
-      if constexpr (Rows == 6) EMBED_TILE_PASS(EMBED_F32_ROW, 6);
+      if constexpr (Rows == 1) EMBED_TILE_PASS(F32, 1);
+      if constexpr (Rows == 2) EMBED_TILE_PASS(F32, 2);
+      if constexpr (Rows == 3) EMBED_TILE_PASS(F32, 3);
+      if constexpr (Rows == 4) EMBED_TILE_PASS(F32, 4);
+      if constexpr (Rows == 5) EMBED_TILE_PASS(F32, 5);
+      if constexpr (Rows == 6) EMBED_TILE_PASS(F32, 6);
     } else {
-      if constexpr (Rows == 1) EMBED_TILE_PASS(EMBED_INT8_ROW, 1);
-      if constexpr (Rows == 2) EMBED_TILE_PASS(EMBED_INT8_ROW, 2);
-      if constexpr (Rows == 3) EMBED_TILE_PASS(EMBED_INT8_ROW, 3);
-      if constexpr (Rows == 4) EMBED_TILE_PASS(EMBED_INT8_ROW, 4);
+      if constexpr (Rows == 1) EMBED_TILE_PASS(INT8, 1);
+      if constexpr (Rows == 2) EMBED_TILE_PASS(INT8, 2);
+      if constexpr (Rows == 3) EMBED_TILE_PASS(INT8, 3);
+      if constexpr (Rows == 4) EMBED_TILE_PASS(INT8, 4);
     }
   }
 }
