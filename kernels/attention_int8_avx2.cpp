@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernels/avx2_lanes.h"
+#include "kernels/avx2_u8s8_asm.h"
 #include "kernels/fast_activation.h"
 #include "kernels/kernel_table.h"
 
@@ -58,13 +59,7 @@ void store8(float* x, size_t c, size_t d, __m256 v) {
 // (ymm11-14), sums the pairs by ymm15's ones, and adds.
 // clang-format off
 #define EMBED_DOT_ROW(i, lo, hi, t0, t1, at)                      \
-  "vpbroadcastd " at "(%[a" #i "],%[at]), %%ymm10\n\t"            \
-  "vpmaddubsw %%ymm8, %%ymm10, %%ymm" #t0 "\n\t"                  \
-  "vpmaddubsw %%ymm9, %%ymm10, %%ymm" #t1 "\n\t"                  \
-  "vpmaddwd %%ymm15, %%ymm" #t0 ", %%ymm" #t0 "\n\t"              \
-  "vpmaddwd %%ymm15, %%ymm" #t1 ", %%ymm" #t1 "\n\t"              \
-  "vpaddd %%ymm" #t0 ", %%ymm" #lo ", %%ymm" #lo "\n\t"           \
-  "vpaddd %%ymm" #t1 ", %%ymm" #hi ", %%ymm" #hi "\n\t"
+  EMBED_AVX2_U8S8_ADD(at "(%[a" #i "],%[at])", 8, 9, 10, t0, t1, lo, hi)
 #define EMBED_DOT_STEP(b, at)                                     \
   "vmovdqu " b ", %%ymm8\n\t"                                     \
   "vmovdqu 32+" b ", %%ymm9\n\t"                                  \

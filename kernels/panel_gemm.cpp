@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "kernels/avx2_u8s8_asm.h"
 #include "kernels/fast_activation.h"
 #include "kernels/lanes_mask.h"
 
@@ -356,13 +357,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   "vfmadd231ps %%ymm12, %%ymm14, %%ymm" #lo "\n\t"                     \
   "vfmadd231ps %%ymm13, %%ymm14, %%ymm" #hi "\n\t"
 #define EMBED_INT8_ROW(lo, hi, t0, t1, input)                          \
-  "vpbroadcastd " input ", %%ymm14\n\t"                                \
-  "vpmaddubsw %%ymm12, %%ymm14, %%ymm" #t0 "\n\t"                      \
-  "vpmaddubsw %%ymm13, %%ymm14, %%ymm" #t1 "\n\t"                      \
-  "vpmaddwd %%ymm15, %%ymm" #t0 ", %%ymm" #t0 "\n\t"                   \
-  "vpmaddwd %%ymm15, %%ymm" #t1 ", %%ymm" #t1 "\n\t"                   \
-  "vpaddd %%ymm" #t0 ", %%ymm" #lo ", %%ymm" #lo "\n\t"                \
-  "vpaddd %%ymm" #t1 ", %%ymm" #hi ", %%ymm" #hi "\n\t"
+  EMBED_AVX2_U8S8_ADD(input, 12, 13, 14, t0, t1, lo, hi)
 // What a pass sets up first: INT8's ones (16-bit lanes of 1), F32 nothing.
 #define EMBED_F32_SETUP ""
 #define EMBED_INT8_SETUP                                               \
