@@ -117,13 +117,15 @@ BENCHMARK(BM_PreparedLinear)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
-// The INT8 GEMM kernel alone (kernels/panel_gemm.h) with the epilogues of BGE-M3's INT8 encoder,
-// its input already quantized (PreparedLinear also quantizes each call's input): QKV (n = 3k)
-// and FFN-up (n = 4k, with GELU) store bf16, the output projection (n = k) and FFN-down (k = 4n)
-// add to the f32 residual. Args: threads, m, k, n.
+// The INT8 GEMM kernel alone (kernels/panel_gemm.h), its VNNI build or, where the CPU has no
+// VNNI, its AVX2 one, with the epilogues of BGE-M3's INT8 encoder, its input already quantized
+// (PreparedLinear also quantizes each call's input): QKV (n = 3k) and FFN-up (n = 4k, with GELU)
+// store bf16 (f32 on AVX2, which has no bf16 epilogue), the output projection (n = k) and
+// FFN-down (k = 4n) add to the f32 residual. Args: threads, m, k, n.
 void BM_Int8GemmKernel(benchmark::State& state) {
-  if (!vnni_active()) {
-    state.SkipWithError("our INT8 GEMM needs AVX-512 VNNI");
+  const bool on_vnni = vnni_active();
+  if (!on_vnni && active_isa() != Isa::Avx2) {
+    state.SkipWithError("our INT8 GEMM needs AVX-512 VNNI or AVX2");
     return;
   }
   const int threads = static_cast<int>(state.range(0));
@@ -132,7 +134,9 @@ void BM_Int8GemmKernel(benchmark::State& state) {
   const Int8Panels panels = pack_int8_panels(weights.w_q.data(), n, k);
   std::vector<uint8_t> a(m * k + 4);
   std::mt19937 gen(4);
-  for (uint8_t& v : a) v = static_cast<uint8_t>(gen());
+  // The u8 range the encoder's quantizer gives: [0, 2 · levels + 1] (7 bits without VNNI).
+  const unsigned values = 2 * static_cast<unsigned>(int8_activation_levels()) + 2;
+  for (uint8_t& v : a) v = static_cast<uint8_t>(gen() % values);
   const std::vector<float> row_scales(m, 1e-3f), col_offsets(n, 0.0f), bias = random_floats(n, 3);
   const bool to_residual = n <= k;
   const Int8GemmEpilogue epilogue{row_scales.data(),
@@ -144,7 +148,9 @@ void BM_Int8GemmKernel(benchmark::State& state) {
   std::vector<float> y(m * n);
   std::vector<uint16_t> y_bf16(m * n);
   const auto run = [&] {
-    if (to_residual)
+    if (!on_vnni)
+      avx2::int8_gemm(a.data(), m, k, panels.view(), epilogue, y.data());
+    else if (to_residual)
       int8_gemm(a.data(), m, k, panels.view(), epilogue, y.data());
     else
       int8_gemm_bf16(a.data(), m, k, panels.view(), epilogue, y_bf16.data());
