@@ -337,8 +337,7 @@ template <size_t Rows, Arithmetic A>
 template <Arithmetic A, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
-  static_assert(A != Arithmetic::Bf16 && std::is_same_v<Out, float>,
-                "the AVX2 panel GEMMs are INT8 and F32 with f32 outputs");
+  static_assert(std::is_same_v<Out, float>, "the AVX2 panel GEMMs have f32 outputs");
   store_f32_rows<A>(sums, begin, end, col0, n, e, y);
 }
 
@@ -349,36 +348,58 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 // Row r sums in ymm(2r), ymm(2r + 1). A step loads the pass's two weight vectors into ymm12 and
 // ymm13 and broadcasts each row's 4 bytes of input into ymm14. F32 multiplies with an FMA; INT8
 // takes vpmaddubsw into int16 pairs (ymm8-11), vpmaddwd by ymm15's ones into int32, and an add.
-// Rows 0-2 are read from a0 + r · lda, rows 3-5 from a3 + (r - 3) · lda.
+// A BF16 step is two inputs: the weights' low halves widened by a shift for the first, their high
+// halves (ymm15's mask) for the second, each with FMAs as F32. Rows 0-2 are read from a0 + r ·
+// lda, rows 3-5 from a3 + (r - 3) · lda.
 // clang-format off
-#define EMBED_TILE_INPUT(base, index, q) "4*" #q "(%[" #base "]" index ")"
+#define EMBED_TILE_INPUT(base, index, at) at "(%[" #base "]" index ")"
 #define EMBED_F32_ROW(lo, hi, t0, t1, input)                           \
   "vbroadcastss " input ", %%ymm14\n\t"                                \
   "vfmadd231ps %%ymm12, %%ymm14, %%ymm" #lo "\n\t"                     \
   "vfmadd231ps %%ymm13, %%ymm14, %%ymm" #hi "\n\t"
 #define EMBED_INT8_ROW(lo, hi, t0, t1, input)                          \
   EMBED_AVX2_U8S8_ADD(input, 12, 13, 14, t0, t1, lo, hi)
-// What a pass sets up first: INT8's ones (16-bit lanes of 1), F32 nothing.
+// What a pass sets up first: INT8's ones (16-bit lanes of 1), BF16's mask of high halves.
 #define EMBED_F32_SETUP ""
 #define EMBED_INT8_SETUP                                               \
   "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"                             \
   "vpsrlw $15, %%ymm15, %%ymm15\n\t"
-// Rows 0 … n - 1 of a step, for ROW = EMBED_F32_ROW or EMBED_INT8_ROW.
-#define EMBED_TILE_ROWS_1(ROW, q) ROW(0, 1, 8, 9, EMBED_TILE_INPUT(a0, "", q))
-#define EMBED_TILE_ROWS_2(ROW, q) \
-  EMBED_TILE_ROWS_1(ROW, q) ROW(2, 3, 10, 11, EMBED_TILE_INPUT(a0, ",%[lda]", q))
-#define EMBED_TILE_ROWS_3(ROW, q) \
-  EMBED_TILE_ROWS_2(ROW, q) ROW(4, 5, 8, 9, EMBED_TILE_INPUT(a0, ",%[lda],2", q))
-#define EMBED_TILE_ROWS_4(ROW, q) \
-  EMBED_TILE_ROWS_3(ROW, q) ROW(6, 7, 10, 11, EMBED_TILE_INPUT(a3, "", q))
-#define EMBED_TILE_ROWS_5(ROW, q) \
-  EMBED_TILE_ROWS_4(ROW, q) ROW(8, 9, , , EMBED_TILE_INPUT(a3, ",%[lda]", q))
-#define EMBED_TILE_ROWS_6(ROW, q) \
-  EMBED_TILE_ROWS_5(ROW, q) ROW(10, 11, , , EMBED_TILE_INPUT(a3, ",%[lda],2", q))
-#define EMBED_TILE_STEP(ROW, n, q)                                     \
+#define EMBED_BF16_SETUP                                               \
+  "vpcmpeqd %%ymm15, %%ymm15, %%ymm15\n\t"                             \
+  "vpslld $16, %%ymm15, %%ymm15\n\t"
+// Bytes of each row's input per step, as text for the pointer increments.
+#define EMBED_F32_INPUT_BYTES "4"
+#define EMBED_INT8_INPUT_BYTES "4"
+#define EMBED_BF16_INPUT_BYTES "8"
+// Rows 0 … n - 1 of a step, for ROW = EMBED_F32_ROW or EMBED_INT8_ROW, their inputs at byte `at`
+// (text) of each row.
+#define EMBED_TILE_ROWS_1(ROW, at) ROW(0, 1, 8, 9, EMBED_TILE_INPUT(a0, "", at))
+#define EMBED_TILE_ROWS_2(ROW, at) \
+  EMBED_TILE_ROWS_1(ROW, at) ROW(2, 3, 10, 11, EMBED_TILE_INPUT(a0, ",%[lda]", at))
+#define EMBED_TILE_ROWS_3(ROW, at) \
+  EMBED_TILE_ROWS_2(ROW, at) ROW(4, 5, 8, 9, EMBED_TILE_INPUT(a0, ",%[lda],2", at))
+#define EMBED_TILE_ROWS_4(ROW, at) \
+  EMBED_TILE_ROWS_3(ROW, at) ROW(6, 7, 10, 11, EMBED_TILE_INPUT(a3, "", at))
+#define EMBED_TILE_ROWS_5(ROW, at) \
+  EMBED_TILE_ROWS_4(ROW, at) ROW(8, 9, , , EMBED_TILE_INPUT(a3, ",%[lda]", at))
+#define EMBED_TILE_ROWS_6(ROW, at) \
+  EMBED_TILE_ROWS_5(ROW, at) ROW(10, 11, , , EMBED_TILE_INPUT(a3, ",%[lda],2", at))
+// Step q of a pass for n rows, by kind, after its weights are loaded.
+#define EMBED_TILE_WEIGHTS(q)                                          \
   "vmovdqa 256*" #q "(%[w]), %%ymm12\n\t"                              \
-  "vmovdqa 256*" #q "+32(%[w]), %%ymm13\n\t"                           \
-  EMBED_TILE_ROWS_##n(ROW, q)
+  "vmovdqa 256*" #q "+32(%[w]), %%ymm13\n\t"
+#define EMBED_F32_STEP(n, q)                                           \
+  EMBED_TILE_WEIGHTS(q) EMBED_TILE_ROWS_##n(EMBED_F32_ROW, "4*" #q)
+#define EMBED_INT8_STEP(n, q)                                          \
+  EMBED_TILE_WEIGHTS(q) EMBED_TILE_ROWS_##n(EMBED_INT8_ROW, "4*" #q)
+#define EMBED_BF16_STEP(n, q)                                          \
+  EMBED_TILE_WEIGHTS(q)                                                \
+  "vpslld $16, %%ymm12, %%ymm12\n\t"                                   \
+  "vpslld $16, %%ymm13, %%ymm13\n\t"                                   \
+  EMBED_TILE_ROWS_##n(EMBED_F32_ROW, "8*" #q)                          \
+  "vpand 256*" #q "(%[w]), %%ymm15, %%ymm12\n\t"                       \
+  "vpand 256*" #q "+32(%[w]), %%ymm15, %%ymm13\n\t"                    \
+  EMBED_TILE_ROWS_##n(EMBED_F32_ROW, "8*" #q "+4")
 // Each row's sums, zeroed, loaded or stored (row stride kPanelWidth lanes).
 #define EMBED_SUMS_ZERO(reg, at) "vpxor %%xmm" #reg ", %%xmm" #reg ", %%xmm" #reg "\n\t"
 #define EMBED_SUMS_LOAD(reg, at) "vmovdqa " #at "(%[sums]), %%ymm" #reg "\n\t"
@@ -399,7 +420,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   "2" label ":\n\t"                                                    \
   "cmp %[due], %[fetch]\n\t"                                           \
   "jb 1" label "b\n\t"
-// The pass for KIND = F32 or INT8: its sums started, `groups` groups of kStepsPerFetch steps,
+// The pass for KIND = F32, INT8 or BF16: its sums started, `groups` groups of kStepsPerFetch steps,
 // each after raising due by quota (at most to cap) and prefetching through it, then the
 // prefetches through cap and `rest` single steps, and the sums stored.
 #define EMBED_TILE_PASS(KIND, n)                                       \
@@ -419,17 +440,17 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "cmp %[cap], %[due]\n\t"                                         \
       "cmova %[cap], %[due]\n\t"                                       \
       EMBED_TILE_PREFETCH("1")                                         \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 0)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 1)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 2)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 3)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 4)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 5)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 6)                        \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 7)                        \
+      EMBED_##KIND##_STEP(n, 0)                                      \
+      EMBED_##KIND##_STEP(n, 1)                                      \
+      EMBED_##KIND##_STEP(n, 2)                                      \
+      EMBED_##KIND##_STEP(n, 3)                                      \
+      EMBED_##KIND##_STEP(n, 4)                                      \
+      EMBED_##KIND##_STEP(n, 5)                                      \
+      EMBED_##KIND##_STEP(n, 6)                                      \
+      EMBED_##KIND##_STEP(n, 7)                                      \
       "add $8*256, %[w]\n\t"                                           \
-      "add $8*4, %[a0]\n\t"                                            \
-      "add $8*4, %[a3]\n\t"                                            \
+      "add $8*" EMBED_##KIND##_INPUT_BYTES ", %[a0]\n\t"                \
+      "add $8*" EMBED_##KIND##_INPUT_BYTES ", %[a3]\n\t"                \
       "dec %[groups]\n\t"                                              \
       "jnz 5b\n\t"                                                     \
       "6:\n\t"                                                         \
@@ -438,10 +459,10 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "test %[rest], %[rest]\n\t"                                      \
       "jz 8f\n\t"                                                      \
       "7:\n\t"                                                         \
-      EMBED_TILE_STEP(EMBED_##KIND##_ROW, n, 0)                        \
+      EMBED_##KIND##_STEP(n, 0)                                      \
       "add $256, %[w]\n\t"                                             \
-      "add $4, %[a0]\n\t"                                              \
-      "add $4, %[a3]\n\t"                                              \
+      "add $" EMBED_##KIND##_INPUT_BYTES ", %[a0]\n\t"                  \
+      "add $" EMBED_##KIND##_INPUT_BYTES ", %[a3]\n\t"                  \
       "dec %[rest]\n\t"                                                \
       "jnz 7b\n\t"                                                     \
       "8:\n\t"                                                         \
@@ -464,8 +485,7 @@ static_assert(kPanelStepBytes == 256 && kStepsPerFetch == 8 && kPanelWidth * 4 =
 template <size_t Rows, Arithmetic A>
 void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t count, int32_t* sums,
                      bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step) {
-  static_assert(A != Arithmetic::Bf16 && Rows <= kTileRows<A>,
-                "the AVX2 panel GEMMs are INT8 (up to 4 rows) and F32 (up to 6)");
+  static_assert(Rows <= kTileRows<A>, "INT8 tiles have up to 4 rows, F32 and BF16 up to 6");
   const char* const fetch_start = fetch;
   const char* const fetch_end = fetch + fetch_bytes;
   const char* due = fetch;
@@ -486,6 +506,13 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
       if constexpr (Rows == 4) EMBED_TILE_PASS(F32, 4);
       if constexpr (Rows == 5) EMBED_TILE_PASS(F32, 5);
       if constexpr (Rows == 6) EMBED_TILE_PASS(F32, 6);
+    } else if constexpr (A == Arithmetic::Bf16) {
+      if constexpr (Rows == 1) EMBED_TILE_PASS(BF16, 1);
+      if constexpr (Rows == 2) EMBED_TILE_PASS(BF16, 2);
+      if constexpr (Rows == 3) EMBED_TILE_PASS(BF16, 3);
+      if constexpr (Rows == 4) EMBED_TILE_PASS(BF16, 4);
+      if constexpr (Rows == 5) EMBED_TILE_PASS(BF16, 5);
+      if constexpr (Rows == 6) EMBED_TILE_PASS(BF16, 6);
     } else {
       if constexpr (Rows == 1) EMBED_TILE_PASS(INT8, 1);
       if constexpr (Rows == 2) EMBED_TILE_PASS(INT8, 2);
@@ -641,6 +668,13 @@ void avx2::f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsV
   panel_gemm<Arithmetic::F32>(reinterpret_cast<const uint8_t*>(a), m, lda * sizeof(float),
                               {reinterpret_cast<const int8_t*>(w.data), w.n, w.k},
                               float_epilogue(epilogue), y);
+}
+
+void avx2::bf16_panel_gemm(const float* a, size_t m, size_t lda, const Bf16PanelsView& w,
+                           const LinearEpilogue& epilogue, float* y) {
+  panel_gemm<Arithmetic::Bf16>(reinterpret_cast<const uint8_t*>(a), m, lda * sizeof(float),
+                               {reinterpret_cast<const int8_t*>(w.data), w.n, w.k / 2},
+                               float_epilogue(epilogue), y);
 }
 #else
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,

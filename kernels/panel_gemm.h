@@ -1,7 +1,7 @@
 #pragma once
 // Internal to kernels/: our GEMMs over weights packed in panels of kPanelWidth output channels,
-// for CPUs with AVX512_VNNI (call only where vnni_active()), and INT8 and F32 for AVX2 (namespace
-// avx2).
+// for CPUs with AVX512_VNNI (call only where vnni_active()), and INT8, F32 and BF16 for AVX2
+// (namespace avx2).
 //
 // INT8, behind PreparedLinear's INT8 format: u8·s8 with int32 accumulation. oneDNN 2.6 reaches
 // ~60% of the VNNI peak at BGE-M3 shapes and ~16 GB/s of weight streaming for short queries, and
@@ -118,6 +118,11 @@ Bf16Panels pack_bf16_panels(const uint16_t* w, size_t n, size_t k);
 // summed in the same order, so the results equal f32_panel_gemm's on those weights bit for bit.
 void bf16_panel_gemm(const float* a, size_t m, size_t lda, const Bf16PanelsView& w,
                      const LinearEpilogue& epilogue, float* y);
+// The same for CPUs with AVX2 but not VNNI, equal to avx2::f32_panel_gemm's results likewise.
+namespace avx2 {
+void bf16_panel_gemm(const float* a, size_t m, size_t lda, const Bf16PanelsView& w,
+                     const LinearEpilogue& epilogue, float* y);
+}  // namespace avx2
 
 // The weights widened to f32 in F32PanelsView's layout (oneDNN's packed f32 layout when k is a
 // multiple of 16), ⌈n / kPanelWidth⌉ · kPanelWidth · k floats at `out`: for oneDNN's matmul at many

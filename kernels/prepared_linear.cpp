@@ -100,8 +100,8 @@ struct PreparedLinear::Weights {
   bool on_vnni = false;       // our panel GEMMs: the VNNI build rather than the AVX2 one
   bool f32_panels = false;    // F32: `packed` is also f32_panel_gemm's layout
   size_t f32_panel_rows = 0;  // F32: up to this many rows our panel GEMM multiplies
-  Bf16Panels bf16_panels;     // BF16 widened to f32 with our GEMMs (vnni_active())
-  memory::desc widened_desc;  // bf16_panels widened: oneDNN's packed f32 layout
+  Bf16Panels bf16_panels;     // BF16 widened to f32 in our GEMMs (on_vnni: the VNNI build's)
+  memory::desc widened_desc;  // on_vnni bf16_panels widened: oneDNN's packed f32 layout
   Type src_type = Type::f32;  // what the activations are fed to oneDNN as
   // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
   // the zero point from the accumulator, col_scales[j] are the weight scales.
@@ -129,18 +129,11 @@ struct PreparedLinear::Weights {
     }
   }
 
-  // Where AVX2 is the widest ISA, f32 weights (or bf16 ones, widened) go into our panels, which
-  // our AVX2 GEMM multiplies at every row count: oneDNN's AVX2 matmul keeps them plain and
-  // re-packs them per call (BGE-M3's linears at 16 rows: 57-76 GFLOP/s). False, and nothing
-  // packed, elsewhere or for k not a multiple of 16 (the panel layout pads k to 16).
-  bool pack_avx2_panels(const void* data, Type type) {
-    if (panel_gemm_build() != PanelGemm::Avx2 || k % 16 != 0) return false;
-    const memory::desc panels(matrix_dims(k, n), Type::f32, memory::format_tag::BA16a64b);
-    pack(data, type, Type::f32, &panels);
-    f32_panels = true;
-    f32_panel_rows = SIZE_MAX;
-    return true;
-  }
+  // Where AVX2 is the widest ISA, weights go into our panels, which our AVX2 GEMMs multiply at
+  // every row count: oneDNN's AVX2 matmul keeps them plain and re-packs them per call (BGE-M3's
+  // linears at 16 rows: 57-76 GFLOP/s). Whether they will: not elsewhere, nor for k not a
+  // multiple of 16 (the f32 panel layout pads k to 16; bf16 follows it, to give the same sums).
+  bool avx2_panels() const { return panel_gemm_build() == PanelGemm::Avx2 && k % 16 == 0; }
 };
 
 PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
@@ -148,7 +141,13 @@ PreparedLinear::PreparedLinear(std::shared_ptr<const Weights> weights)
 
 PreparedLinear PreparedLinear::f32(const float* w, size_t n, size_t k) {
   auto weights = std::make_shared<Weights>(WeightFormat::F32, n, k);
-  if (weights->pack_avx2_panels(w, Type::f32)) return PreparedLinear(std::move(weights));
+  if (weights->avx2_panels()) {
+    const memory::desc panels(matrix_dims(k, n), Type::f32, memory::format_tag::BA16a64b);
+    weights->pack(w, Type::f32, Type::f32, &panels);
+    weights->f32_panels = true;
+    weights->f32_panel_rows = SIZE_MAX;
+    return PreparedLinear(std::move(weights));
+  }
   weights->pack(w, Type::f32, Type::f32);
   weights->on_vnni = panel_gemm_build() == PanelGemm::Vnni;
   weights->f32_panels = weights->on_vnni && is_panel_layout(weights->packed.get_desc(), k);
@@ -165,9 +164,13 @@ PreparedLinear PreparedLinear::bf16_bits(const uint16_t* w, size_t n, size_t k) 
     if (is_panel_layout(widened, k)) {
       weights->bf16_panels = pack_bf16_panels(w, n, k);
       weights->widened_desc = widened;
+      weights->on_vnni = true;
       return PreparedLinear(std::move(weights));
     }
-  } else if (weights->pack_avx2_panels(w, Type::bf16)) {
+  } else if (weights->avx2_panels()) {
+    // Kept in bf16, half the bytes to hold and to stream: a BGE-M3 1x16 pass is bound by reading
+    // the weights.
+    weights->bf16_panels = pack_bf16_panels(w, n, k);
     return PreparedLinear(std::move(weights));
   }
   weights->pack(w, Type::bf16, weights->src_type);
@@ -239,6 +242,7 @@ void PreparedLinear::apply(const float* x, size_t m, float* y,
 void PreparedLinear::apply_bf16_panels(const float* x, size_t m, float* y,
                                        const LinearEpilogue& epilogue) const {
   const Weights& w = *weights_;
+  if (!w.on_vnni) return avx2::bf16_panel_gemm(x, m, w.k, w.bf16_panels.view(), epilogue, y);
   if (m <= kMaxRowsForBf16Panels)
     return bf16_panel_gemm(x, m, w.k, w.bf16_panels.view(), epilogue, y);
   thread_local AlignedVector<float> widened;

@@ -291,9 +291,10 @@ TEST_P(Bf16Test, Bf16BitsGiveTheSameResultAsRoundedFloats) {
 
 // Widened to f32, BF16 weights are FP32 weights that happen to be bf16 values. Kept in bf16 (half
 // FP32's bytes) for our panel GEMMs or widened per call for oneDNN, the results must equal FP32's
-// on the rounded weights bit for bit where both run the same kernel: panels up to 48 rows (the
-// same products summed in the same order), oneDNN above 128. In between, bf16 panels meet
-// oneDNN within float rounding. k = 100 takes the path that widens once at preparation.
+// on the rounded weights bit for bit where both run the same kernel: with VNNI panels up to 48
+// rows (the same products summed in the same order), oneDNN above 128, and in between bf16 panels
+// meet oneDNN within float rounding; on AVX2 our panels at every row count. k = 100 takes the
+// path that widens once at preparation.
 TEST(PreparedLinear, Bf16WidenedToF32EqualsF32OfRoundedWeights) {
   struct Restore {
     Bf16Compute saved = bf16_compute();
@@ -302,18 +303,19 @@ TEST(PreparedLinear, Bf16WidenedToF32EqualsF32OfRoundedWeights) {
   set_bf16_compute_for_testing(Bf16Compute::WidenToF32);
   for (const Shape& s : {Shape{1, 1024, 96}, Shape{16, 64, 1031}, Shape{48, 256, 200},
                          Shape{49, 256, 200}, Shape{128, 512, 70}, Shape{129, 256, 200},
-                         Shape{300, 1024, 130}, Shape{7, 64, 1}, Shape{16, 100, 70}}) {
+                         Shape{300, 1024, 130}, Shape{7, 64, 1}, Shape{16, 100, 70},
+                         Shape{17, 256, 200}}) {
     const Problem p(s);
     std::vector<float> rounded(p.w.size());
     for (size_t i = 0; i < rounded.size(); ++i) rounded[i] = test::from_bf16(test::to_bf16(p.w[i]));
     const PreparedLinear bf16 = PreparedLinear::bf16(p.w.data(), s.n, s.k);
     const PreparedLinear f32 = PreparedLinear::f32(rounded.data(), s.n, s.k);
-    const bool kept_in_bf16 = vnni_active() && s.k % 16 == 0;
+    const bool kept_in_bf16 = (vnni_active() || active_isa() == Isa::Avx2) && s.k % 16 == 0;
     if (kept_in_bf16) {
       EXPECT_EQ(bf16.packed_bytes(), sizeof(uint16_t) * ((s.n + 63) / 64 * 64) * s.k)
           << describe(s, {});
     }
-    const bool same_kernel = !kept_in_bf16 || s.m <= 48 || s.m > 128;
+    const bool same_kernel = !kept_in_bf16 || !vnni_active() || s.m <= 48 || s.m > 128;
     for (const Epilogue& e : all_epilogues()) {
       SCOPED_TRACE(describe(s, e));
       const std::vector<float> y = p.run(bf16, e), expected = p.run(f32, e);
