@@ -301,10 +301,10 @@ TEST(PreparedLinear, Bf16WidenedToF32EqualsF32OfRoundedWeights) {
     ~Restore() { set_bf16_compute_for_testing(saved); }
   } restore;
   set_bf16_compute_for_testing(Bf16Compute::WidenToF32);
-  for (const Shape& s : {Shape{1, 1024, 96}, Shape{16, 64, 1031}, Shape{48, 256, 200},
-                         Shape{49, 256, 200}, Shape{128, 512, 70}, Shape{129, 256, 200},
-                         Shape{300, 1024, 130}, Shape{7, 64, 1}, Shape{16, 100, 70},
-                         Shape{17, 256, 200}}) {
+  for (const Shape& s :
+       {Shape{1, 1024, 96}, Shape{16, 64, 1031}, Shape{48, 256, 200}, Shape{49, 256, 200},
+        Shape{128, 512, 70}, Shape{129, 256, 200}, Shape{300, 1024, 130}, Shape{7, 64, 1},
+        Shape{16, 100, 70}, Shape{17, 256, 200}}) {
     const Problem p(s);
     std::vector<float> rounded(p.w.size());
     for (size_t i = 0; i < rounded.size(); ++i) rounded[i] = test::from_bf16(test::to_bf16(p.w[i]));
