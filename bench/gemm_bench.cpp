@@ -5,6 +5,8 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <exception>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -25,6 +27,14 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
   return v;
 }
 
+// Runs f when it goes out of scope, however the scope ends: preparing a format this CPU lacks
+// throws, and the global choices a preparation switched must still be restored.
+template <class F>
+struct OnExit {
+  F f;
+  ~OnExit() { f(); }
+};
+
 // The formats benchmarked: FP32, BF16 as this CPU runs it by default, BF16 with bf16 products
 // forced (oneDNN emulates them without AVX512_BF16), INT8 (our VNNI GEMM where the CPU has VNNI),
 // and INT8 through oneDNN's u8·s8 matmul (the path of CPUs without VNNI, for comparison).
@@ -42,19 +52,15 @@ struct Layer {
         return PreparedLinear::f32(w.data(), n, k);
       case kBf16:
       case kBf16Products: {
-        const Bf16Compute saved = bf16_compute();
+        const OnExit restore{[saved = bf16_compute()] { set_bf16_compute_for_testing(saved); }};
         if (format == kBf16Products) set_bf16_compute_for_testing(Bf16Compute::Bf16);
-        PreparedLinear layer = PreparedLinear::bf16(w.data(), n, k);
-        set_bf16_compute_for_testing(saved);
-        return layer;
+        return PreparedLinear::bf16(w.data(), n, k);
       }
       case kInt8OneDnn: {
         // Our GEMMs are chosen at preparation, only while the AVX2 or AVX-512 kernels are active.
-        const Isa saved = active_isa();
+        const OnExit restore{[saved = active_isa()] { set_isa_for_testing(saved); }};
         set_isa_for_testing(Isa::Generic);
-        PreparedLinear layer = PreparedLinear::int8(w_q.data(), scales.data(), n, k);
-        set_isa_for_testing(saved);
-        return layer;
+        return PreparedLinear::int8(w_q.data(), scales.data(), n, k);
       }
       case kInt8:
         break;
@@ -66,6 +72,19 @@ struct Layer {
   std::vector<float> scales;
 };
 
+// Prepares `weights` in `format` into `layer`, or marks the benchmark skipped with the reason (a
+// format this CPU cannot run: bf16 products need a oneDNN bf16 matmul, absent on AVX2-only CPUs).
+bool try_prepare(benchmark::State& state, const Layer& weights, Format format, size_t n, size_t k,
+                 std::optional<PreparedLinear>& layer) {
+  try {
+    layer.emplace(weights.prepare(format, n, k));
+    return true;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return false;
+  }
+}
+
 // Args: format, threads, m, k, n. The epilogue is that of the layer in BGE-M3: QKV/output
 // projections (k = n) with bias, FFN up (n > k) with bias and GELU, FFN down (k > n) with bias
 // and the residual added.
@@ -74,7 +93,9 @@ void BM_PreparedLinear(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(1));
   const size_t m = state.range(2), k = state.range(3), n = state.range(4);
   const Layer weights(n, k);
-  const PreparedLinear layer = weights.prepare(format, n, k);
+  std::optional<PreparedLinear> prepared;
+  if (!try_prepare(state, weights, format, n, k, prepared)) return;
+  const PreparedLinear& layer = *prepared;
   const std::vector<float> x = random_floats(m * k, 1), bias = random_floats(n, 3);
   std::vector<float> y(m * n);
   LinearEpilogue epilogue{bias.data()};
@@ -180,6 +201,8 @@ BENCHMARK(BM_Int8GemmKernel)
 void BM_PrepareBgeM3Layer(benchmark::State& state) {
   const auto format = static_cast<Format>(state.range(0));
   const Layer square(1024, 1024), up(4096, 1024), down(1024, 4096);
+  std::optional<PreparedLinear> probe;
+  if (!try_prepare(state, square, format, 1024, 1024, probe)) return;
   size_t bytes = 0;
   for (auto _ : state) {
     bytes = 0;
