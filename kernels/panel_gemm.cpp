@@ -476,6 +476,10 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 // clang-format on
 static_assert(kPanelStepBytes == 256 && kStepsPerFetch == 8 && kPanelWidth * 4 == 256,
               "EMBED_TILE_PASS's offsets");
+static_assert(EMBED_F32_INPUT_BYTES[0] - '0' == kInputBytesPerStep<Arithmetic::F32> &&
+                  EMBED_INT8_INPUT_BYTES[0] - '0' == kInputBytesPerStep<Arithmetic::Int8> &&
+                  EMBED_BF16_INPUT_BYTES[0] - '0' == kInputBytesPerStep<Arithmetic::Bf16>,
+              "the assembly's input strides are kInputBytesPerStep");
 
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
 // tile, in kPasses passes over the steps of 16 columns each (EMBED_TILE_PASS). Without VNNI four
