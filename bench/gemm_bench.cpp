@@ -152,7 +152,8 @@ void BM_Int8GemmKernel(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   const size_t m = state.range(1), k = state.range(2), n = state.range(3);
   const Layer weights(n, k);
-  const Int8Panels panels = pack_int8_panels(weights.w_q.data(), n, k);
+  const Int8Panels panels = pack_int8_panels(
+      weights.w_q.data(), n, k, on_vnni ? Int8PanelKernel::Vnni : Int8PanelKernel::Avx2);
   std::vector<uint8_t> a(m * k + 4);
   std::mt19937 gen(4);
   // The u8 range the encoder's quantizer gives: [0, 2 · levels + 1] (7 bits without VNNI).

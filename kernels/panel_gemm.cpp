@@ -353,12 +353,29 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 // lda, rows 3-5 from a3 + (r - 3) · lda.
 // clang-format off
 #define EMBED_TILE_INPUT(base, index, at) at "(%[" #base "]" index ")"
-#define EMBED_F32_ROW(lo, hi, t0, t1, input)                           \
-  "vbroadcastss " input ", %%ymm14\n\t"                                \
+#define EMBED_F32_ROW(lo, hi, t0, t1, base, index, at)                 \
+  "vbroadcastss " EMBED_TILE_INPUT(base, index, at) ", %%ymm14\n\t"    \
   "vfmadd231ps %%ymm12, %%ymm14, %%ymm" #lo "\n\t"                     \
   "vfmadd231ps %%ymm13, %%ymm14, %%ymm" #hi "\n\t"
-#define EMBED_INT8_ROW(lo, hi, t0, t1, input)                          \
-  EMBED_AVX2_U8S8_ADD(input, 12, 13, 14, t0, t1, lo, hi)
+#define EMBED_INT8_ROW(lo, hi, t0, t1, base, index, at)                \
+  EMBED_AVX2_U8S8_ADD(EMBED_TILE_INPUT(base, index, at), 12, 13, 14, t0, t1, lo, hi)
+// Steps q (weights in ymm12-13) and q + 1 (weights read from memory) of one row, their int16
+// pairs added before vpmaddwd widens them: one multiply in four fewer (avx2::int8_gemm in
+// panel_gemm.h says why that is exact). Pairs start at even steps of k, as packing assumes: the
+// blocks of k hold whole groups of kStepsPerFetch steps and the passes start at a block's start.
+#define EMBED_INT8_PAIR_ROW(lo, hi, t0, t1, base, index, q, at)        \
+  "vpbroadcastd " EMBED_TILE_INPUT(base, index, at) ", %%ymm14\n\t"    \
+  "vpmaddubsw %%ymm12, %%ymm14, %%ymm8\n\t"                            \
+  "vpmaddubsw %%ymm13, %%ymm14, %%ymm9\n\t"                            \
+  "vpbroadcastd " EMBED_TILE_INPUT(base, index, at "+4") ", %%ymm14\n\t" \
+  "vpmaddubsw 256*" #q "+256(%[w]), %%ymm14, %%ymm10\n\t"              \
+  "vpmaddubsw 256*" #q "+288(%[w]), %%ymm14, %%ymm11\n\t"              \
+  "vpaddw %%ymm10, %%ymm8, %%ymm8\n\t"                                 \
+  "vpaddw %%ymm11, %%ymm9, %%ymm9\n\t"                                 \
+  "vpmaddwd %%ymm15, %%ymm8, %%ymm8\n\t"                               \
+  "vpmaddwd %%ymm15, %%ymm9, %%ymm9\n\t"                               \
+  "vpaddd %%ymm8, %%ymm" #lo ", %%ymm" #lo "\n\t"                      \
+  "vpaddd %%ymm9, %%ymm" #hi ", %%ymm" #hi "\n\t"
 // What a pass sets up first: INT8's ones (16-bit lanes of 1), BF16's mask of high halves.
 #define EMBED_F32_SETUP ""
 #define EMBED_INT8_SETUP                                               \
@@ -371,19 +388,19 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 #define EMBED_F32_INPUT_BYTES "4"
 #define EMBED_INT8_INPUT_BYTES "4"
 #define EMBED_BF16_INPUT_BYTES "8"
-// Rows 0 … n - 1 of a step, for ROW = EMBED_F32_ROW or EMBED_INT8_ROW, their inputs at byte `at`
-// (text) of each row.
-#define EMBED_TILE_ROWS_1(ROW, at) ROW(0, 1, 8, 9, EMBED_TILE_INPUT(a0, "", at))
-#define EMBED_TILE_ROWS_2(ROW, at) \
-  EMBED_TILE_ROWS_1(ROW, at) ROW(2, 3, 10, 11, EMBED_TILE_INPUT(a0, ",%[lda]", at))
-#define EMBED_TILE_ROWS_3(ROW, at) \
-  EMBED_TILE_ROWS_2(ROW, at) ROW(4, 5, 8, 9, EMBED_TILE_INPUT(a0, ",%[lda],2", at))
-#define EMBED_TILE_ROWS_4(ROW, at) \
-  EMBED_TILE_ROWS_3(ROW, at) ROW(6, 7, 10, 11, EMBED_TILE_INPUT(a3, "", at))
-#define EMBED_TILE_ROWS_5(ROW, at) \
-  EMBED_TILE_ROWS_4(ROW, at) ROW(8, 9, , , EMBED_TILE_INPUT(a3, ",%[lda]", at))
-#define EMBED_TILE_ROWS_6(ROW, at) \
-  EMBED_TILE_ROWS_5(ROW, at) ROW(10, 11, , , EMBED_TILE_INPUT(a3, ",%[lda],2", at))
+// Rows 0 … n - 1 of a step for ROW = EMBED_F32_ROW, EMBED_INT8_ROW or EMBED_INT8_PAIR_ROW, with
+// their sums, temporaries, input base and index and the ROW's further arguments.
+#define EMBED_TILE_ROWS_1(ROW, ...) ROW(0, 1, 8, 9, a0, "", __VA_ARGS__)
+#define EMBED_TILE_ROWS_2(ROW, ...) \
+  EMBED_TILE_ROWS_1(ROW, __VA_ARGS__) ROW(2, 3, 10, 11, a0, ",%[lda]", __VA_ARGS__)
+#define EMBED_TILE_ROWS_3(ROW, ...) \
+  EMBED_TILE_ROWS_2(ROW, __VA_ARGS__) ROW(4, 5, 8, 9, a0, ",%[lda],2", __VA_ARGS__)
+#define EMBED_TILE_ROWS_4(ROW, ...) \
+  EMBED_TILE_ROWS_3(ROW, __VA_ARGS__) ROW(6, 7, 10, 11, a3, "", __VA_ARGS__)
+#define EMBED_TILE_ROWS_5(ROW, ...) \
+  EMBED_TILE_ROWS_4(ROW, __VA_ARGS__) ROW(8, 9, , , a3, ",%[lda]", __VA_ARGS__)
+#define EMBED_TILE_ROWS_6(ROW, ...) \
+  EMBED_TILE_ROWS_5(ROW, __VA_ARGS__) ROW(10, 11, , , a3, ",%[lda],2", __VA_ARGS__)
 // Step q of a pass for n rows, by kind, after its weights are loaded.
 #define EMBED_TILE_WEIGHTS(q)                                          \
   "vmovdqa 256*" #q "(%[w]), %%ymm12\n\t"                              \
@@ -392,6 +409,8 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   EMBED_TILE_WEIGHTS(q) EMBED_TILE_ROWS_##n(EMBED_F32_ROW, "4*" #q)
 #define EMBED_INT8_STEP(n, q)                                          \
   EMBED_TILE_WEIGHTS(q) EMBED_TILE_ROWS_##n(EMBED_INT8_ROW, "4*" #q)
+#define EMBED_INT8_PAIR_STEP(n, q)                                     \
+  EMBED_TILE_WEIGHTS(q) EMBED_TILE_ROWS_##n(EMBED_INT8_PAIR_ROW, q, "4*" #q)
 #define EMBED_BF16_STEP(n, q)                                          \
   EMBED_TILE_WEIGHTS(q)                                                \
   "vpslld $16, %%ymm12, %%ymm12\n\t"                                   \
@@ -400,6 +419,18 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   "vpand 256*" #q "(%[w]), %%ymm15, %%ymm12\n\t"                       \
   "vpand 256*" #q "+32(%[w]), %%ymm15, %%ymm13\n\t"                    \
   EMBED_TILE_ROWS_##n(EMBED_F32_ROW, "8*" #q "+4")
+// The kStepsPerFetch steps of a group by kind: INT8 in pairs of steps.
+#define EMBED_F32_GROUP(n)                                             \
+  EMBED_F32_STEP(n, 0) EMBED_F32_STEP(n, 1) EMBED_F32_STEP(n, 2)       \
+  EMBED_F32_STEP(n, 3) EMBED_F32_STEP(n, 4) EMBED_F32_STEP(n, 5)       \
+  EMBED_F32_STEP(n, 6) EMBED_F32_STEP(n, 7)
+#define EMBED_BF16_GROUP(n)                                            \
+  EMBED_BF16_STEP(n, 0) EMBED_BF16_STEP(n, 1) EMBED_BF16_STEP(n, 2)    \
+  EMBED_BF16_STEP(n, 3) EMBED_BF16_STEP(n, 4) EMBED_BF16_STEP(n, 5)    \
+  EMBED_BF16_STEP(n, 6) EMBED_BF16_STEP(n, 7)
+#define EMBED_INT8_GROUP(n)                                            \
+  EMBED_INT8_PAIR_STEP(n, 0) EMBED_INT8_PAIR_STEP(n, 2)                \
+  EMBED_INT8_PAIR_STEP(n, 4) EMBED_INT8_PAIR_STEP(n, 6)
 // Each row's sums, zeroed, loaded or stored (row stride kPanelWidth lanes).
 #define EMBED_SUMS_ZERO(reg, at) "vpxor %%xmm" #reg ", %%xmm" #reg ", %%xmm" #reg "\n\t"
 #define EMBED_SUMS_LOAD(reg, at) "vmovdqa " #at "(%[sums]), %%ymm" #reg "\n\t"
@@ -440,14 +471,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "cmp %[cap], %[due]\n\t"                                         \
       "cmova %[cap], %[due]\n\t"                                       \
       EMBED_TILE_PREFETCH("1")                                         \
-      EMBED_##KIND##_STEP(n, 0)                                      \
-      EMBED_##KIND##_STEP(n, 1)                                      \
-      EMBED_##KIND##_STEP(n, 2)                                      \
-      EMBED_##KIND##_STEP(n, 3)                                      \
-      EMBED_##KIND##_STEP(n, 4)                                      \
-      EMBED_##KIND##_STEP(n, 5)                                      \
-      EMBED_##KIND##_STEP(n, 6)                                      \
-      EMBED_##KIND##_STEP(n, 7)                                      \
+      EMBED_##KIND##_GROUP(n)                                          \
       "add $8*256, %[w]\n\t"                                           \
       "add $8*" EMBED_##KIND##_INPUT_BYTES ", %[a0]\n\t"                \
       "add $8*" EMBED_##KIND##_INPUT_BYTES ", %[a3]\n\t"                \
@@ -482,10 +506,12 @@ static_assert(EMBED_F32_INPUT_BYTES[0] - '0' == kInputBytesPerStep<Arithmetic::F
               "the assembly's input strides are kInputBytesPerStep");
 
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
-// tile, in kPasses passes over the steps of 16 columns each (EMBED_TILE_PASS). Without VNNI four
-// u8·s8 products take vpmaddubsw (pairs into int16, exact while the activations stay within [0,
-// 127]: see int8_activation_levels), vpmaddwd and an add; F32 is one FMA per step. The
-// prefetches of the next slice are spread over all the passes.
+// tile, in kPasses passes over the steps of 16 columns each (EMBED_TILE_PASS). Without VNNI eight
+// u8·s8 products take two vpmaddubsw, an int16 add, vpmaddwd and an add (avx2::int8_gemm); F32
+// is one FMA per step. The prefetches of the next slice are spread over all the passes.
+static_assert(kStepsPerStreamedBlock % kStepsPerFetch == 0 &&
+                  kStepsPerCachedBlock % kStepsPerFetch == 0 && kStepsPerFetch % 2 == 0,
+              "INT8 pairs of steps start at even steps of k");
 template <size_t Rows, Arithmetic A>
 void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t count, int32_t* sums,
                      bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step) {
@@ -559,11 +585,27 @@ template <Arithmetic A>
 constexpr const AccumulateTile* kAccumulateTile =
     tiles_of<A>(std::make_index_sequence<kTileRows<A>>());
 
-// The packed weights: `steps` steps of k for each panel of kPanelWidth of the n columns.
+// The packed weights: `steps` steps of k for each panel of kPanelWidth of the n columns, and the
+// AVX2 INT8 GEMM's corrections (Int8PanelsView).
 struct Panels {
   const int8_t* data;
   size_t n, steps;
+  const Int8Correction* corrections = nullptr;
+  const uint32_t* first_correction = nullptr;
 };
+
+#if defined(EMBED_PANEL_GEMM_AVX2)
+// Adds panel p's corrections to the sums of a tile's rows (activations a, row stride lda).
+void add_corrections(const Panels& w, size_t panel, const uint8_t* a, size_t lda, size_t rows,
+                     int32_t* sums) {
+  if (!w.first_correction) return;
+  for (uint32_t c = w.first_correction[panel]; c < w.first_correction[panel + 1]; ++c) {
+    const Int8Correction& x = w.corrections[c];
+    for (size_t r = 0; r < rows; ++r)
+      sums[r * kPanelWidth + x.column] += int32_t{a[r * lda + x.input]} * x.weight;
+  }
+}
+#endif
 
 // Rows [begin, end) × one panel: blocks of k of `steps_per_block` steps whose slice of the panel
 // stays in L1 (few rows) or L2 (many) while every micro-tile of the rows passes over it. The
@@ -596,6 +638,10 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Pa
       kAccumulateTile<A>[rows](a + r * lda + kInputBytesPerStep<A> * q0, lda,
                                data + q0 * kPanelStepBytes, count, sums, q0 == 0,
                                next + tile * share, share, share_per_step);
+#if defined(EMBED_PANEL_GEMM_AVX2)
+      if (A == Arithmetic::Int8 && last_block)
+        add_corrections(w, panel, a + r * lda, lda, rows, sums);
+#endif
       // The epilogue follows each tile's last block while its sums are still in L1.
       if (last_block) store_rows<A>(sums, r, r + rows, col0, w.n, e, y);
     }
@@ -664,7 +710,8 @@ Int8GemmEpilogue float_epilogue(const LinearEpilogue& e) {
 #if defined(EMBED_PANEL_GEMM_AVX2)
 void avx2::int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                      const Int8GemmEpilogue& epilogue, float* y) {
-  panel_gemm<Arithmetic::Int8>(a, m, lda, {w.data, w.n, w.k_quads}, epilogue, y);
+  panel_gemm<Arithmetic::Int8>(
+      a, m, lda, {w.data, w.n, w.k_quads, w.corrections, w.first_correction}, epilogue, y);
 }
 
 void avx2::f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,

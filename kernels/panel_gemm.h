@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "kernels/activation.h"
 #include "kernels/gemm.h"
@@ -30,22 +31,42 @@ namespace embed::kernels {
 inline constexpr size_t kPanelWidth = 64;
 inline constexpr size_t kPanelStepBytes = kPanelWidth * 4;  // one step of k: 4 bytes per channel
 
+// Part of a weight that the AVX2 GEMM's panels leave out and add on its own (avx2::int8_gemm):
+// `weight` times input `input`, added to column `column` of its panel.
+struct Int8Correction {
+  uint32_t input;
+  uint8_t column;
+  int8_t weight;
+};
+
 // What the GEMM reads: plain data, so that its translation unit emits no STL code.
 struct Int8PanelsView {
   const int8_t* data;
   size_t n, k_quads;
+  // Panel p's corrections are corrections[first_correction[p] .. first_correction[p + 1]);
+  // both null when there are none.
+  const Int8Correction* corrections = nullptr;
+  const uint32_t* first_correction = nullptr;
 };
 
 struct Int8Panels {
   size_t n = 0, k = 0;
   size_t k_quads = 0;  // ⌈k / 4⌉; the padding inputs have zero weights
   std::shared_ptr<int8_t[]> data;
+  std::vector<Int8Correction> corrections;
+  std::vector<uint32_t> first_correction;  // per panel, and the total at the end
   size_t bytes() const;
-  Int8PanelsView view() const { return {data.get(), n, k_quads}; }
+  Int8PanelsView view() const {
+    if (corrections.empty()) return {data.get(), n, k_quads};
+    return {data.get(), n, k_quads, corrections.data(), first_correction.data()};
+  }
 };
 
+// The GEMM that panels are packed for: the AVX2 one needs some weights split (avx2::int8_gemm).
+enum class Int8PanelKernel { Vnni, Avx2 };
+
 // w is [n][k] row-major.
-Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k);
+Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k, Int8PanelKernel kernel);
 
 // The calling thread's grow-only scratch for the GEMMs' partial sums (one slice per team thread),
 // cache-line aligned: a tile's sums are stored and reloaded as whole vectors. Defined beside the
@@ -72,13 +93,19 @@ void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
 void int8_gemm_bf16(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                     const Int8GemmEpilogue& epilogue, uint16_t* y);
 
-// int8_gemm for CPUs with AVX2 but not VNNI (call only where the CPU has AVX2), on the same
-// panels. Four u8·s8 products take vpmaddubsw, vpmaddwd and an add instead of one vpdpbusd; the
-// first adds pairs of products in int16, exact only for activations within [0, 127].
+// int8_gemm for CPUs with AVX2 but not VNNI (call only where the CPU has AVX2), on panels packed
+// for it, with activations up to kAvx2MaxActivation. Without vpdpbusd, vpmaddubsw multiplies u8
+// by s8 into int16 sums of two products and vpmaddwd widens those to int32, both on the multiply
+// units. Two steps of k add their int16 sums before widening (three multiplies for eight products
+// rather than four), so each int16 lane sums the products of inputs 8s + {0, 1, 4, 5} or 8s + {2,
+// 3, 6, 7}. That stays within ±32767 while the weights of one sign in each such four sum to at
+// most kAvx2LaneWeightBudget; packing moves any excess into corrections, added separately.
 namespace avx2 {
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y);
 }  // namespace avx2
+inline constexpr int kAvx2MaxActivation = 127;
+inline constexpr int kAvx2LaneWeightBudget = 32767 / kAvx2MaxActivation;
 
 // f32 weights {k, n} in panels: element (i, j) at data[(j / kPanelWidth) · k · kPanelWidth +
 // i · kPanelWidth + j % kPanelWidth], channels past n zero.

@@ -210,7 +210,8 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
   if (build == PanelGemm::None)
     weights->pack(w, Type::s8, Type::s8);
   else
-    weights->panels = pack_int8_panels(w, n, k);
+    weights->panels = pack_int8_panels(
+        w, n, k, build == PanelGemm::Vnni ? Int8PanelKernel::Vnni : Int8PanelKernel::Avx2);
   return PreparedLinear(std::move(weights));
 }
 
@@ -391,7 +392,7 @@ int int8_activation_levels() {
     case PanelGemm::Vnni:
       return 127;
     case PanelGemm::Avx2:
-      return 63;
+      return (kAvx2MaxActivation - 1) / 2;  // u8 activations in [1, 2·levels + 1]
     case PanelGemm::None:
       break;
   }

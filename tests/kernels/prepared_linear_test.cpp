@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -188,6 +189,21 @@ TEST(PreparedLinear, Int8ExtremeProductsDoNotSaturate) {
     for (size_t c = 0; c < s.k; ++c) p.w_q[j * s.k + c] = j % 2 ? int8_t{-127} : int8_t{127};
     p.w_scales[j] = 0.01f;
   }
+  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+  expect_matches_dequantized_reference(p, layer, {Activation::None, false, false});
+}
+
+// Weights of ±127 in random signs, so that the int16 lanes of our AVX2 GEMM (four weights each)
+// hold three or four of one sign in some places (split into corrections when packed) and two of
+// each in others (kept whole), against activations at both extremes. k = 70 ends inside a pair of
+// steps; n = 130 inside a panel.
+TEST(PreparedLinear, Int8LanesOfMixedSignsAreExact) {
+  Problem p({7, 70, 130});
+  const Shape& s = p.shape;
+  std::mt19937 gen(3);
+  for (size_t i = 0; i < s.m; ++i)
+    for (size_t c = 0; c < s.k; ++c) p.x[i * s.k + c] = gen() % 2 ? -2.0f : 2.0f;
+  for (int8_t& w : p.w_q) w = gen() % 2 ? int8_t{-127} : int8_t{127};
   const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
   expect_matches_dequantized_reference(p, layer, {Activation::None, false, false});
 }
