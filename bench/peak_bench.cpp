@@ -1,9 +1,10 @@
 // This machine's arithmetic peak, to quote GEMM throughput as a fraction of it: FP32 FMA
-// (AVX2 and AVX-512) and INT8 dot products (AVX2 vpmaddubsw, AVX-512 VNNI vpdpbusd), on 1 and 2
-// threads. Each thread runs 12 independent accumulator chains, enough to cover the latency on two
-// ports, so only the execution ports limit. The loops are inline assembly on fixed registers:
-// written with intrinsics, GCC at -O2 copied or spilled the accumulators every iteration and
-// measured half the VNNI rate that oneDNN's GEMM reaches. Each kernel runs only after a CPU check.
+// (AVX2 and AVX-512) and INT8 dot products (AVX2 vpmaddubsw, singly and in our GEMM's pairs;
+// AVX-512 VNNI vpdpbusd), on 1 and 2 threads. Each thread runs 12 independent accumulator chains,
+// enough to cover the latency on two ports, so only the execution ports limit. The loops are inline
+// assembly on fixed registers: written with intrinsics, GCC at -O2 copied or spilled the
+// accumulators every iteration and measured half the VNNI rate that oneDNN's GEMM reaches. Each
+// kernel runs only after a CPU check.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -77,6 +78,25 @@ void maddubs_avx2(size_t iterations) {
       : EMBED_CLOBBERS, "xmm2", "xmm3");
 }
 
+// Our AVX2 GEMM's sequence (kernels/panel_gemm.h): two vpmaddubsw whose int16 sums vpaddw adds
+// before one vpmaddwd widens them, then vpaddd: eight products per lane for three multiplies.
+#define EMBED_MADDUBS_PAIR_YMM(r)         \
+  "vpmaddubsw %%ymm1, %%ymm0, %%ymm3\n\t" \
+  "vpmaddubsw %%ymm1, %%ymm0, %%ymm2\n\t" \
+  "vpaddw %%ymm2, %%ymm3, %%ymm3\n\t"     \
+  "vpmaddwd %%ymm1, %%ymm3, %%ymm3\n\t"   \
+  "vpaddd %%ymm3, %%ymm" r ", %%ymm" r "\n\t"
+void maddubs_pairs_avx2(size_t iterations) {
+  asm volatile(
+      "vpxor %%ymm0, %%ymm0, %%ymm0\n\t"
+      "vpxor %%ymm1, %%ymm1, %%ymm1\n\t"
+      "1:\n\t" EMBED_CHAINS(EMBED_MADDUBS_PAIR_YMM) "dec %0\n\t"
+                                                    "jnz 1b\n\t"
+      : "+r"(iterations)
+      :
+      : EMBED_CLOBBERS, "xmm2", "xmm3");
+}
+
 struct Kernel {
   void (*run)(size_t);
   double ops_per_instruction;  // a multiply-add counts as two operations
@@ -120,8 +140,14 @@ void BM_PeakInt8Avx2(benchmark::State& state) {
   run_peak(state, {maddubs_avx2, 8 * 4 * 2, bool(__builtin_cpu_supports("avx2"))}, "GOP/s");
 }
 
+// Two vpmaddubsw + vpaddw + vpmaddwd + vpaddd: 8 lanes × 8 u8·s8 products added into int32.
+void BM_PeakInt8PairsAvx2(benchmark::State& state) {
+  run_peak(state, {maddubs_pairs_avx2, 8 * 8 * 2, bool(__builtin_cpu_supports("avx2"))}, "GOP/s");
+}
+
 BENCHMARK(BM_PeakFmaAvx2)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_PeakInt8Avx2)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_PeakInt8PairsAvx2)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_PeakFmaAvx512)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_PeakVnniAvx512)->Arg(1)->Arg(2)->UseRealTime();
 

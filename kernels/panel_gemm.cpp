@@ -254,7 +254,8 @@ template <size_t Rows, Arithmetic A>
 [[gnu::target("avx512vnni")]] void accumulate_tile(const uint8_t* a, size_t lda,
                                                    const int8_t* steps, size_t count, int32_t* sums,
                                                    bool first, const char* fetch,
-                                                   size_t fetch_bytes, size_t fetch_per_step) {
+                                                   size_t fetch_bytes, size_t fetch_per_step,
+                                                   bool /*pair_steps: AVX2 INT8 only*/) {
   __m512i acc[Rows][kColumnBlocks];
 #pragma GCC unroll 8
   for (size_t r = 0; r < Rows; ++r)
@@ -419,7 +420,8 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   "vpand 256*" #q "(%[w]), %%ymm15, %%ymm12\n\t"                       \
   "vpand 256*" #q "+32(%[w]), %%ymm15, %%ymm13\n\t"                    \
   EMBED_TILE_ROWS_##n(EMBED_F32_ROW, "8*" #q "+4")
-// The kStepsPerFetch steps of a group by kind: INT8 in pairs of steps.
+// The kStepsPerFetch steps of a group by kind: INT8 in pairs of steps where the panels are packed
+// for them (pair_steps), else one by one.
 #define EMBED_F32_GROUP(n)                                             \
   EMBED_F32_STEP(n, 0) EMBED_F32_STEP(n, 1) EMBED_F32_STEP(n, 2)       \
   EMBED_F32_STEP(n, 3) EMBED_F32_STEP(n, 4) EMBED_F32_STEP(n, 5)       \
@@ -429,8 +431,16 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   EMBED_BF16_STEP(n, 3) EMBED_BF16_STEP(n, 4) EMBED_BF16_STEP(n, 5)    \
   EMBED_BF16_STEP(n, 6) EMBED_BF16_STEP(n, 7)
 #define EMBED_INT8_GROUP(n)                                            \
+  "cmpq $0, %[pairs]\n\t"                                               \
+  "je 9f\n\t"                                                           \
   EMBED_INT8_PAIR_STEP(n, 0) EMBED_INT8_PAIR_STEP(n, 2)                \
-  EMBED_INT8_PAIR_STEP(n, 4) EMBED_INT8_PAIR_STEP(n, 6)
+  EMBED_INT8_PAIR_STEP(n, 4) EMBED_INT8_PAIR_STEP(n, 6)                \
+  "jmp 13f\n\t"                                                         \
+  "9:\n\t"                                                              \
+  EMBED_INT8_STEP(n, 0) EMBED_INT8_STEP(n, 1) EMBED_INT8_STEP(n, 2)    \
+  EMBED_INT8_STEP(n, 3) EMBED_INT8_STEP(n, 4) EMBED_INT8_STEP(n, 5)    \
+  EMBED_INT8_STEP(n, 6) EMBED_INT8_STEP(n, 7)                          \
+  "13:\n\t"
 // Each row's sums, zeroed, loaded or stored (row stride kPanelWidth lanes).
 #define EMBED_SUMS_ZERO(reg, at) "vpxor %%xmm" #reg ", %%xmm" #reg ", %%xmm" #reg "\n\t"
 #define EMBED_SUMS_LOAD(reg, at) "vmovdqa " #at "(%[sums]), %%ymm" #reg "\n\t"
@@ -494,7 +504,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       : [a0] "+r"(a0), [a3] "+r"(a3), [w] "+r"(w), [groups] "+r"(groups), \
         [rest] "+r"(rest), [fetch] "+r"(fetch), [due] "+r"(due)        \
       : [lda] "r"(lda), [sums] "r"(pass_sums), [first] "r"(first_sums),     \
-        [quota] "r"(quota), [cap] "r"(cap)                             \
+        [quota] "r"(quota), [cap] "r"(cap), [pairs] "rm"(pairs)        \
       : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
         "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc", "memory")
 // clang-format on
@@ -514,13 +524,14 @@ static_assert(kStepsPerStreamedBlock % kStepsPerFetch == 0 &&
               "INT8 pairs of steps start at even steps of k");
 template <size_t Rows, Arithmetic A>
 void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t count, int32_t* sums,
-                     bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step) {
+                     bool first, const char* fetch, size_t fetch_bytes, size_t fetch_per_step,
+                     bool pair_steps) {
   static_assert(Rows <= kTileRows<A>, "INT8 tiles have up to 4 rows, F32 and BF16 up to 6");
   const char* const fetch_start = fetch;
   const char* const fetch_end = fetch + fetch_bytes;
   const char* due = fetch;
   const size_t quota = kStepsPerFetch * fetch_per_step / kPasses;
-  const size_t first_sums = first;
+  const size_t first_sums = first, pairs = pair_steps;
   for (size_t pass = 0; pass < kPasses; ++pass) {
     const uint8_t* a0 = a;
     const uint8_t* a3 = a + 3 * lda;
@@ -574,7 +585,7 @@ template <class Out>
 
 // accumulate_tile for 1 … kTileRows<A> rows.
 using AccumulateTile = void (*)(const uint8_t*, size_t, const int8_t*, size_t, int32_t*, bool,
-                                const char*, size_t, size_t);
+                                const char*, size_t, size_t, bool);
 template <Arithmetic A, size_t... R>
 constexpr AccumulateTile kTilesOf[] = {nullptr, accumulate_tile<R + 1, A>...};
 template <Arithmetic A, size_t... R>
@@ -592,6 +603,7 @@ struct Panels {
   size_t n, steps;
   const Int8Correction* corrections = nullptr;
   const uint32_t* first_correction = nullptr;
+  bool pair_steps = false;
 };
 
 #if defined(EMBED_PANEL_GEMM_AVX2)
@@ -637,7 +649,7 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Pa
       if (last_block) prefetch_output(y, w.n, r, r + rows, col0, cols);
       kAccumulateTile<A>[rows](a + r * lda + kInputBytesPerStep<A> * q0, lda,
                                data + q0 * kPanelStepBytes, count, sums, q0 == 0,
-                               next + tile * share, share, share_per_step);
+                               next + tile * share, share, share_per_step, w.pair_steps);
 #if defined(EMBED_PANEL_GEMM_AVX2)
       if (A == Arithmetic::Int8 && last_block)
         add_corrections(w, panel, a + r * lda, lda, rows, sums);
@@ -711,7 +723,8 @@ Int8GemmEpilogue float_epilogue(const LinearEpilogue& e) {
 void avx2::int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                      const Int8GemmEpilogue& epilogue, float* y) {
   panel_gemm<Arithmetic::Int8>(
-      a, m, lda, {w.data, w.n, w.k_quads, w.corrections, w.first_correction}, epilogue, y);
+      a, m, lda, {w.data, w.n, w.k_quads, w.corrections, w.first_correction, w.pair_steps},
+      epilogue, y);
 }
 
 void avx2::f32_panel_gemm(const float* a, size_t m, size_t lda, const F32PanelsView& w,

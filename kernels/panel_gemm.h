@@ -47,6 +47,7 @@ struct Int8PanelsView {
   // both null when there are none.
   const Int8Correction* corrections = nullptr;
   const uint32_t* first_correction = nullptr;
+  bool pair_steps = false;  // packed for avx2::int8_gemm's pairs of steps
 };
 
 struct Int8Panels {
@@ -55,10 +56,11 @@ struct Int8Panels {
   std::shared_ptr<int8_t[]> data;
   std::vector<Int8Correction> corrections;
   std::vector<uint32_t> first_correction;  // per panel, and the total at the end
+  bool pair_steps = false;
   size_t bytes() const;
   Int8PanelsView view() const {
-    if (corrections.empty()) return {data.get(), n, k_quads};
-    return {data.get(), n, k_quads, corrections.data(), first_correction.data()};
+    if (corrections.empty()) return {data.get(), n, k_quads, nullptr, nullptr, pair_steps};
+    return {data.get(), n, k_quads, corrections.data(), first_correction.data(), pair_steps};
   }
 };
 
@@ -99,13 +101,16 @@ void int8_gemm_bf16(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView
 // units. Two steps of k add their int16 sums before widening (three multiplies for eight products
 // rather than four), so each int16 lane sums the products of inputs 8s + {0, 1, 4, 5} or 8s + {2,
 // 3, 6, 7}. That stays within ±32767 while the weights of one sign in each such four sum to at
-// most kAvx2LaneWeightBudget; packing moves any excess into corrections, added separately.
+// most kAvx2LaneWeightBudget; packing moves any excess into corrections, added separately. Where
+// that would take more than one correction per kAvx2WeightsPerCorrection weights (weights far
+// flatter than trained ones), the panels are left whole and the steps go one by one.
 namespace avx2 {
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y);
 }  // namespace avx2
 inline constexpr int kAvx2MaxActivation = 127;
 inline constexpr int kAvx2LaneWeightBudget = 32767 / kAvx2MaxActivation;
+inline constexpr size_t kAvx2WeightsPerCorrection = 2048;
 
 // f32 weights {k, n} in panels: element (i, j) at data[(j / kPanelWidth) · k · kPanelWidth +
 // i · kPanelWidth + j % kPanelWidth], channels past n zero.

@@ -133,7 +133,14 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k, Int8PanelKernel
   if (kernel == Int8PanelKernel::Avx2) {
     split.assign(w, w + n * k);
     split_for_avx2(split.data(), n, k, packed);
-    w = split.data();
+    // Each correction costs each row a scalar multiply-add: past the limit the pairs would not pay.
+    packed.pair_steps = packed.corrections.size() <= n * k / kAvx2WeightsPerCorrection;
+    if (packed.pair_steps) {
+      w = split.data();
+    } else {
+      packed.corrections.clear();
+      packed.first_correction.clear();
+    }
   }
   packed.data = std::shared_ptr<int8_t[]>(
       static_cast<int8_t*>(pack_lanes(reinterpret_cast<const std::byte*>(w), n, k)), std::free);

@@ -39,20 +39,35 @@ std::vector<int> unpacked(const Int8Panels& p) {
   return w;
 }
 
-// Outputs past a panel boundary (130 = 2 · 64 + 2) and inputs ending inside a pair of steps (70 =
-// 8 · 8 + 6), with weights large enough that most lanes need splitting on some sign.
-constexpr size_t kN = 130, kK = 70;
+// Outputs past a panel boundary (130 = 2 · 64 + 2) and inputs ending inside a pair of steps
+// (1030 = 128 · 8 + 6).
+constexpr size_t kN = 130, kK = 1030;
+
+// Weights within ±40 (lanes within the budget) but for `heavy` lanes of three weights of 127 of
+// one sign (381 > 258), as trained weights' rare outliers might meet.
+std::vector<int8_t> weights_with_heavy_lanes(size_t heavy) {
+  std::vector<int8_t> w(kN * kK);
+  std::mt19937 gen(5);
+  for (int8_t& v : w) v = static_cast<int8_t>(static_cast<int>(gen() % 81) - 40);
+  for (size_t h = 0; h < heavy; ++h) {
+    const size_t j = gen() % kN, s = gen() % (kK / 8) * 8, lane = gen() % 2 * 2;
+    const int8_t v = h % 2 ? int8_t{-127} : int8_t{127};
+    for (size_t i : {s + lane, s + lane + 1, s + lane + 4}) w[j * kK + i] = v;
+  }
+  return w;
+}
 
 TEST(Int8Panels, Avx2PanelsAndCorrectionsAddUpToTheWeights) {
-  const std::vector<int8_t> w = weights_from({-127, -90, -5, 0, 60, 127}, kN, kK);
+  const std::vector<int8_t> w = weights_with_heavy_lanes(20);
   const Int8Panels p = pack_int8_panels(w.data(), kN, kK, Int8PanelKernel::Avx2);
-  EXPECT_GT(p.corrections.size(), kN);
+  EXPECT_TRUE(p.pair_steps);
+  EXPECT_GE(p.corrections.size(), 15u);  // some planted lanes may coincide
   EXPECT_EQ(unpacked(p), std::vector<int>(w.begin(), w.end()));
   EXPECT_EQ(p.view().corrections, p.corrections.data());
 }
 
 TEST(Int8Panels, Avx2LanesKeepEachSignWithinTheBudget) {
-  const std::vector<int8_t> w = weights_from({-127, -90, -5, 0, 60, 127}, kN, kK);
+  const std::vector<int8_t> w = weights_with_heavy_lanes(20);
   const Int8Panels p = pack_int8_panels(w.data(), kN, kK, Int8PanelKernel::Avx2);
   for (size_t j = 0; j < kN; ++j)
     for (size_t s = 0; s < kK; s += 8)
@@ -71,14 +86,26 @@ TEST(Int8Panels, Avx2LanesKeepEachSignWithinTheBudget) {
 TEST(Int8Panels, Avx2PanelsOfSmallWeightsNeedNoCorrections) {
   const std::vector<int8_t> w = weights_from({-64, 64, 3}, kN, kK);
   const Int8Panels p = pack_int8_panels(w.data(), kN, kK, Int8PanelKernel::Avx2);
+  EXPECT_TRUE(p.pair_steps);
   EXPECT_TRUE(p.corrections.empty());
   EXPECT_EQ(p.view().corrections, nullptr);
+  EXPECT_EQ(unpacked(p), std::vector<int>(w.begin(), w.end()));
+}
+
+// Weights this flat would need a correction in most lanes: the panels stay whole, stepped singly.
+TEST(Int8Panels, Avx2PanelsOfFlatLargeWeightsGoStepByStep) {
+  const std::vector<int8_t> w = weights_from({-127, -90, 60, 127}, kN, kK);
+  const Int8Panels p = pack_int8_panels(w.data(), kN, kK, Int8PanelKernel::Avx2);
+  EXPECT_FALSE(p.pair_steps);
+  EXPECT_FALSE(p.view().pair_steps);
+  EXPECT_TRUE(p.corrections.empty());
   EXPECT_EQ(unpacked(p), std::vector<int>(w.begin(), w.end()));
 }
 
 TEST(Int8Panels, VnniPanelsHoldTheWeightsAsGiven) {
   const std::vector<int8_t> w = weights_from({-127, -90, -5, 0, 60, 127}, kN, kK);
   const Int8Panels p = pack_int8_panels(w.data(), kN, kK, Int8PanelKernel::Vnni);
+  EXPECT_FALSE(p.pair_steps);
   EXPECT_TRUE(p.corrections.empty());
   EXPECT_EQ(unpacked(p), std::vector<int>(w.begin(), w.end()));
 }

@@ -193,19 +193,29 @@ TEST(PreparedLinear, Int8ExtremeProductsDoNotSaturate) {
   expect_matches_dequantized_reference(p, layer, {Activation::None, false, false});
 }
 
-// Weights of ±127 in random signs, so that the int16 lanes of our AVX2 GEMM (four weights each)
-// hold three or four of one sign in some places (split into corrections when packed) and two of
-// each in others (kept whole), against activations at both extremes. k = 70 ends inside a pair of
-// steps; n = 130 inside a panel.
-TEST(PreparedLinear, Int8LanesOfMixedSignsAreExact) {
-  Problem p({7, 70, 130});
-  const Shape& s = p.shape;
-  std::mt19937 gen(3);
-  for (size_t i = 0; i < s.m; ++i)
-    for (size_t c = 0; c < s.k; ++c) p.x[i * s.k + c] = gen() % 2 ? -2.0f : 2.0f;
-  for (int8_t& w : p.w_q) w = gen() % 2 ? int8_t{-127} : int8_t{127};
-  const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
-  expect_matches_dequantized_reference(p, layer, {Activation::None, false, false});
+// Activations at both extremes against weights for our AVX2 GEMM's two packings (int8_gemm in
+// kernels/panel_gemm.h): within ±40 but for 20 lanes of three weights of 127 of one sign (its
+// pairs of steps, those lanes split into corrections), and ±127 in random signs (far too many
+// lanes to split: steps one by one). k = 1030 ends inside a pair of steps; n = 130 inside a panel.
+TEST(PreparedLinear, Int8ExtremeLanesAreExact) {
+  for (const bool flat : {false, true}) {
+    Problem p({7, 1030, 130});
+    const Shape& s = p.shape;
+    std::mt19937 gen(3);
+    for (size_t i = 0; i < s.m; ++i)
+      for (size_t c = 0; c < s.k; ++c) p.x[i * s.k + c] = gen() % 2 ? -2.0f : 2.0f;
+    for (int8_t& w : p.w_q)
+      w = flat ? (gen() % 2 ? int8_t{-127} : int8_t{127})
+               : static_cast<int8_t>(static_cast<int>(gen() % 81) - 40);
+    for (size_t h = 0; h < 20 && !flat; ++h) {
+      const size_t j = gen() % s.n, c = gen() % (s.k / 8) * 8, lane = gen() % 2 * 2;
+      for (size_t i : {c + lane, c + lane + 1, c + lane + 4})
+        p.w_q[j * s.k + i] = h % 2 ? int8_t{-127} : int8_t{127};
+    }
+    const PreparedLinear layer = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+    SCOPED_TRACE(flat ? "flat weights" : "weights with heavy lanes");
+    expect_matches_dequantized_reference(p, layer, {Activation::None, false, false});
+  }
 }
 
 // Row counts whose row blocks, rounded up to whole tiles, used to leave a block starting just past
