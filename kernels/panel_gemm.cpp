@@ -452,6 +452,11 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 #define EMBED_SUMS_4(OP) EMBED_SUMS_3(OP) EMBED_SUMS_ROW(OP, 3, 6, 7)
 #define EMBED_SUMS_5(OP) EMBED_SUMS_4(OP) EMBED_SUMS_ROW(OP, 4, 8, 9)
 #define EMBED_SUMS_6(OP) EMBED_SUMS_5(OP) EMBED_SUMS_ROW(OP, 5, 10, 11)
+// Moves the weights and both input rows on by `steps` (text) steps.
+#define EMBED_TILE_ADVANCE(KIND, steps)                                \
+  "add $" steps "*256, %[w]\n\t"                                        \
+  "add $" steps "*" EMBED_##KIND##_INPUT_BYTES ", %[a0]\n\t"            \
+  "add $" steps "*" EMBED_##KIND##_INPUT_BYTES ", %[a3]\n\t"
 // Prefetches the lines from fetch up to due.
 #define EMBED_TILE_PREFETCH(label)                                     \
   "jmp 2" label "f\n\t"                                                \
@@ -482,9 +487,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "cmova %[cap], %[due]\n\t"                                       \
       EMBED_TILE_PREFETCH("1")                                         \
       EMBED_##KIND##_GROUP(n)                                          \
-      "add $8*256, %[w]\n\t"                                           \
-      "add $8*" EMBED_##KIND##_INPUT_BYTES ", %[a0]\n\t"                \
-      "add $8*" EMBED_##KIND##_INPUT_BYTES ", %[a3]\n\t"                \
+      EMBED_TILE_ADVANCE(KIND, "8")                                    \
       "dec %[groups]\n\t"                                              \
       "jnz 5b\n\t"                                                     \
       "6:\n\t"                                                         \
@@ -494,9 +497,7 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       "jz 8f\n\t"                                                      \
       "7:\n\t"                                                         \
       EMBED_##KIND##_STEP(n, 0)                                      \
-      "add $256, %[w]\n\t"                                             \
-      "add $" EMBED_##KIND##_INPUT_BYTES ", %[a0]\n\t"                  \
-      "add $" EMBED_##KIND##_INPUT_BYTES ", %[a3]\n\t"                  \
+      EMBED_TILE_ADVANCE(KIND, "1")                                    \
       "dec %[rest]\n\t"                                                \
       "jnz 7b\n\t"                                                     \
       "8:\n\t"                                                         \
@@ -507,6 +508,15 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
         [quota] "r"(quota), [cap] "r"(cap), [pairs] "rm"(pairs)        \
       : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
         "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc", "memory")
+// EMBED_TILE_PASS for the tile's Rows (a literal in the assembly's text): INT8's tiles stop at 4
+// rows, so its larger cases are discarded, never instantiated.
+#define EMBED_TILE_PASS_OF_ROWS(KIND)                                  \
+  if constexpr (Rows == 1) EMBED_TILE_PASS(KIND, 1);                   \
+  if constexpr (Rows == 2) EMBED_TILE_PASS(KIND, 2);                   \
+  if constexpr (Rows == 3) EMBED_TILE_PASS(KIND, 3);                   \
+  if constexpr (Rows == 4) EMBED_TILE_PASS(KIND, 4);                   \
+  if constexpr (Rows == 5) EMBED_TILE_PASS(KIND, 5);                   \
+  if constexpr (Rows == 6) EMBED_TILE_PASS(KIND, 6)
 // clang-format on
 static_assert(kPanelStepBytes == 256 && kStepsPerFetch == 8 && kPanelWidth * 4 == 256,
               "EMBED_TILE_PASS's offsets");
@@ -517,8 +527,9 @@ static_assert(EMBED_F32_INPUT_BYTES[0] - '0' == kInputBytesPerStep<Arithmetic::F
 
 // sums[Rows][kPanelWidth] (+)= a[Rows rows] · (count steps of k of one panel), as the AVX-512
 // tile, in kPasses passes over the steps of 16 columns each (EMBED_TILE_PASS). Without VNNI eight
-// u8·s8 products take two vpmaddubsw, an int16 add, vpmaddwd and an add (avx2::int8_gemm); F32
-// is one FMA per step. The prefetches of the next slice are spread over all the passes.
+// u8·s8 products take two vpmaddubsw, an int16 add, vpmaddwd and an add (avx2::int8_gemm), or,
+// on panels not packed for pairs (pair_steps false), four take one vpmaddubsw, vpmaddwd and an
+// add; F32 is one FMA per step. The prefetches of the next slice are spread over all the passes.
 static_assert(kStepsPerStreamedBlock % kStepsPerFetch == 0 &&
                   kStepsPerCachedBlock % kStepsPerFetch == 0 && kStepsPerFetch % 2 == 0,
               "INT8 pairs of steps start at even steps of k");
@@ -541,24 +552,11 @@ void accumulate_tile(const uint8_t* a, size_t lda, const int8_t* steps, size_t c
     const char* const cap =
         std::min(fetch_end, fetch_start + (pass + 1) * count * fetch_per_step / kPasses);
     if constexpr (A == Arithmetic::F32) {
-      if constexpr (Rows == 1) EMBED_TILE_PASS(F32, 1);
-      if constexpr (Rows == 2) EMBED_TILE_PASS(F32, 2);
-      if constexpr (Rows == 3) EMBED_TILE_PASS(F32, 3);
-      if constexpr (Rows == 4) EMBED_TILE_PASS(F32, 4);
-      if constexpr (Rows == 5) EMBED_TILE_PASS(F32, 5);
-      if constexpr (Rows == 6) EMBED_TILE_PASS(F32, 6);
+      EMBED_TILE_PASS_OF_ROWS(F32);
     } else if constexpr (A == Arithmetic::Bf16) {
-      if constexpr (Rows == 1) EMBED_TILE_PASS(BF16, 1);
-      if constexpr (Rows == 2) EMBED_TILE_PASS(BF16, 2);
-      if constexpr (Rows == 3) EMBED_TILE_PASS(BF16, 3);
-      if constexpr (Rows == 4) EMBED_TILE_PASS(BF16, 4);
-      if constexpr (Rows == 5) EMBED_TILE_PASS(BF16, 5);
-      if constexpr (Rows == 6) EMBED_TILE_PASS(BF16, 6);
+      EMBED_TILE_PASS_OF_ROWS(BF16);
     } else {
-      if constexpr (Rows == 1) EMBED_TILE_PASS(INT8, 1);
-      if constexpr (Rows == 2) EMBED_TILE_PASS(INT8, 2);
-      if constexpr (Rows == 3) EMBED_TILE_PASS(INT8, 3);
-      if constexpr (Rows == 4) EMBED_TILE_PASS(INT8, 4);
+      EMBED_TILE_PASS_OF_ROWS(INT8);
     }
   }
 }
