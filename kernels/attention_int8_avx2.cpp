@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernels/avx2_lanes.h"
+#include "kernels/avx2_u8s8.h"
 #include "kernels/avx2_u8s8_asm.h"
 #include "kernels/fast_activation.h"
 #include "kernels/kernel_table.h"
@@ -32,6 +33,8 @@ constexpr size_t kColumnsPerPass = 16;
 constexpr float kQueryLevels = 63.0f;
 constexpr int32_t kQueryOffset = 64;
 constexpr float kS8Levels = 127.0f;
+static_assert(kQueryLevels + kQueryOffset <= kAvx2MaxActivation && kS8Levels <= kAvx2MaxActivation,
+              "the u8 operands (queries, probabilities) stay within kAvx2MaxActivation");
 
 size_t round_up(size_t n, size_t to) {
   return (n + to - 1) / to * to;
@@ -54,22 +57,20 @@ void store8(float* x, size_t c, size_t d, __m256 v) {
     _mm256_maskstore_ps(x + c, first_lanes(d - c), v);
 }
 
-// dot_rows' assembly. Row i accumulates in ymm(2i) and ymm(2i+1); a step of k broadcasts 4 bytes
-// of the row (ymm10), multiplies them with the step's two vectors of b (ymm8, ymm9) into pairs
-// (ymm11-14), sums the pairs by ymm15's ones, and adds.
+// dot_rows' assembly. Row i accumulates in ymm(2i) and ymm(2i+1). Two steps of k at a time: the
+// first step's two vectors of b are loaded (ymm8, ymm9), the second's read from memory, and each
+// row's 4 bytes of each step broadcast (ymm10) and multiplied in pairs (ymm11-14) that the two
+// steps add before ymm15's ones sum them (EMBED_AVX2_U8S8_PAIR_ADD).
 // clang-format off
-#define EMBED_DOT_ROW(i, lo, hi, t0, t1, at)                      \
-  EMBED_AVX2_U8S8_ADD(at "(%[a" #i "],%[at])", 8, 9, 10, t0, t1, lo, hi)
-#define EMBED_DOT_STEP(b, at)                                     \
-  "vmovdqu " b ", %%ymm8\n\t"                                     \
-  "vmovdqu 32+" b ", %%ymm9\n\t"                                  \
-  EMBED_DOT_ROW(0, 0, 1, 11, 12, at) EMBED_DOT_ROW(1, 2, 3, 13, 14, at) \
-  EMBED_DOT_ROW(2, 4, 5, 11, 12, at) EMBED_DOT_ROW(3, 6, 7, 13, 14, at)
+#define EMBED_DOT_ROW(i, lo, hi)                                  \
+  EMBED_AVX2_U8S8_PAIR_ADD("(%[a" #i "],%[at])", "4(%[a" #i "],%[at])", 8, 9, \
+                           "(%[b],%[b_step])", "32(%[b],%[b_step])", 10, 11, 12, 13, 14, lo, hi)
 
 // acc[i][h] = Σ_s u8 a[i·lda + 4s .. 4s+3] · s8 b[s·b_step + 32h .. +31] (8 int32 lanes of 4
-// products each) for kRowGroup rows, h < 2, s < steps (a positive even number). Assembly, two
-// steps per iteration: from intrinsics GCC kept half the accumulators on the stack and copied the
-// rest between registers at every step (perf: vmovdqa and stack vpaddd led the profile).
+// products each) for kRowGroup rows, h < 2, s < steps (a positive even number). b's s8 must keep
+// avx2_u8s8.h's lane bound (pack_key and pack_values see to it). Assembly: from intrinsics GCC
+// kept half the accumulators on the stack and copied the rest between registers at every step
+// (perf: vmovdqa and stack vpaddd led the profile).
 void dot_rows(const uint8_t* a, size_t lda, size_t steps, const int8_t* b, size_t b_step,
               __m256i (&acc)[kRowGroup][2]) {
   size_t at = 0;
@@ -84,8 +85,10 @@ void dot_rows(const uint8_t* a, size_t lda, size_t steps, const int8_t* b, size_
       "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"
       "vpsrlw $15, %%ymm15, %%ymm15\n\t"
       "1:\n\t"
-      EMBED_DOT_STEP("(%[b])", "")
-      EMBED_DOT_STEP("(%[b],%[b_step])", "4")
+      "vmovdqu (%[b]), %%ymm8\n\t"
+      "vmovdqu 32(%[b]), %%ymm9\n\t"
+      EMBED_DOT_ROW(0, 0, 1) EMBED_DOT_ROW(1, 2, 3)
+      EMBED_DOT_ROW(2, 4, 5) EMBED_DOT_ROW(3, 6, 7)
       "lea (%[b],%[b_step],2), %[b]\n\t"
       "add $8, %[at]\n\t"
       "cmp %[end], %[at]\n\t"
@@ -106,7 +109,6 @@ void dot_rows(const uint8_t* a, size_t lda, size_t steps, const int8_t* b, size_
 }
 // clang-format on
 #undef EMBED_DOT_ROW
-#undef EMBED_DOT_STEP
 
 // 127 · 2^x for -24 ≤ x ≤ 0 (and a little above), as 2^floor(x) · p(x - floor(x)), p a cubic
 // fitted to 127 · 2^f on [0, 1) (least squares reweighted towards the minimax) within 0.014: a
@@ -158,6 +160,46 @@ __m128i bytes_of(__m256i v) {
   return _mm_packs_epi16(words, words);
 }
 
+// The levels that keep avx2_u8s8.h's lane bound where quantizing to `levels` made a lane's
+// same-sign magnitudes sum to `largest`: each of its four values rounded by at most 1/2, so
+// rescaling by (budget - 3) / (largest + 2) brings the sum within budget - 1, the 1 a margin for
+// the float products. Whole levels, so that the largest magnitude stays exact.
+float lane_safe_levels(float levels, int32_t largest) {
+  if (largest <= kAvx2LaneWeightBudget) return levels;
+  return floorf(levels * static_cast<float>(kAvx2LaneWeightBudget - 3) /
+                static_cast<float>(largest + 2));
+}
+
+// Sums of one sign's magnitudes over the pair macro's int16 lanes, which hold elements {0, 1, 4,
+// 5} and {2, 3, 6, 7} of 8 quantized values: in each element, the larger sign's sum over its lane.
+__m256i lane_magnitudes(__m256i q) {
+  const __m256i zero = _mm256_setzero_si256();
+  const auto over_lane = [](__m256i x) {
+    x = _mm256_add_epi32(x, _mm256_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm256_add_epi32(x, _mm256_permute2x128_si256(x, x, 1));
+  };
+  return _mm256_max_epi32(over_lane(_mm256_max_epi32(q, zero)),
+                          over_lane(_mm256_max_epi32(_mm256_sub_epi32(zero, q), zero)));
+}
+
+// lane_magnitudes across 8 rows of quantized values (keys 8t..8t+7 of 8 channels, values'
+// layout): per channel, the larger sign's sum over rows {0, 1, 4, 5} or {2, 3, 6, 7}, whichever
+// is larger.
+__m256i row_lane_magnitudes(const __m256i (&q)[8]) {
+  constexpr size_t kLaneRows[2][4] = {{0, 1, 4, 5}, {2, 3, 6, 7}};
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i largest = zero;
+  for (const auto& rows : kLaneRows) {
+    __m256i positive = zero, negative = zero;
+    for (const size_t i : rows) {
+      positive = _mm256_add_epi32(positive, _mm256_max_epi32(q[i], zero));
+      negative = _mm256_add_epi32(negative, _mm256_max_epi32(_mm256_sub_epi32(zero, q[i]), zero));
+    }
+    largest = _mm256_max_epi32(largest, _mm256_max_epi32(positive, negative));
+  }
+  return largest;
+}
+
 // One query row: dp bytes round(q · 63 / max|q|) + 64 (zero channels past d give 64), and the
 // row's scale max|q| / 63 · factor.
 void quantize_query(const float* x, size_t d, size_t dp, float factor, uint8_t* out, float* scale) {
@@ -171,9 +213,11 @@ void quantize_query(const float* x, size_t d, size_t dp, float factor, uint8_t* 
 }
 
 // Key j of a group (d floats at x; x null for padding) at its dwords, channels 4c..4c+3 at byte
-// 4j + 4c · kKeyGroup, with its scale max|k| / 127 and offset -64 · Σ k · scale, which removes
-// the queries' offset. Padding is zero with scale 0 and offset -inf, which masks it out of the
-// softmax.
+// 4j + 4c · kKeyGroup, with its scale max|k| / levels and offset -64 · Σ k · scale, which removes
+// the queries' offset. The levels are 127, or fewer where a lane of channels would pass
+// avx2_u8s8.h's bound: quantized again then (on BGE-M3-shaped random activations, a few keys in
+// a hundred lose a little of their precision). Padding is zero with scale 0 and offset -inf,
+// which masks it out of the softmax.
 void pack_key(const float* x, size_t d, size_t dp, int8_t* group, size_t j, float* scale,
               float* offset) {
   int8_t* at = group + 4 * j;
@@ -183,31 +227,56 @@ void pack_key(const float* x, size_t d, size_t dp, int8_t* group, size_t j, floa
     offset[j] = -INFINITY;
     return;
   }
-  const Symmetric sym = symmetric(abs_max(x, d), kS8Levels);
-  const __m256 inverse = _mm256_set1_ps(sym.inverse);
-  __m256i sum = _mm256_setzero_si256();
-  for (size_t c = 0; c < dp; c += kLanes) {
-    const __m256i q = quantize8(x, c, d, inverse);
-    sum = _mm256_add_epi32(sum, q);
-    const __m128i bytes = bytes_of(q);
-    const int32_t low = _mm_cvtsi128_si32(bytes), high = _mm_extract_epi32(bytes, 1);
-    memcpy(at + c * kKeyGroup, &low, 4);
-    memcpy(at + (c + 4) * kKeyGroup, &high, 4);
+  const float amax = abs_max(x, d);
+  // Twice at most: lane_safe_levels' levels keep the bound.
+  for (float levels = kS8Levels;;) {
+    const Symmetric sym = symmetric(amax, levels);
+    const __m256 inverse = _mm256_set1_ps(sym.inverse);
+    __m256i sum = _mm256_setzero_si256(), lanes = _mm256_setzero_si256();
+    for (size_t c = 0; c < dp; c += kLanes) {
+      const __m256i q = quantize8(x, c, d, inverse);
+      sum = _mm256_add_epi32(sum, q);
+      lanes = _mm256_max_epi32(lanes, lane_magnitudes(q));
+      const __m128i bytes = bytes_of(q);
+      const int32_t low = _mm_cvtsi128_si32(bytes), high = _mm_extract_epi32(bytes, 1);
+      memcpy(at + c * kKeyGroup, &low, 4);
+      memcpy(at + (c + 4) * kKeyGroup, &high, 4);
+    }
+    const auto largest = static_cast<int32_t>(reduce_max(_mm256_cvtepi32_ps(lanes)));
+    if (largest <= kAvx2LaneWeightBudget) {
+      scale[j] = sym.scale;
+      offset[j] =
+          -static_cast<float>(kQueryOffset) * static_cast<float>(reduce_add(sum)) * sym.scale;
+      return;
+    }
+    levels = lane_safe_levels(levels, largest);
   }
-  scale[j] = sym.scale;
-  offset[j] = -static_cast<float>(kQueryOffset) * static_cast<float>(reduce_add(sum)) * sym.scale;
 }
 
-// Quantizes `rows` rows (zeros past them, up to `padded`, a multiple of 4) of one head's values
+// Quantizes `rows` rows (zeros past them, up to `padded`, a multiple of 8) of one head's values
 // with one scale per channel into 4-key dwords per channel, dst[j / 4][c][j % 4]. scale holds
-// each channel's maximum |v| over the rows on entry and max / 127 on return.
+// each channel's maximum |v| over the rows on entry and max / levels on return: 127 levels, or
+// fewer where a lane of keys (8t + {0, 1, 4, 5} or {2, 3, 6, 7}) would pass avx2_u8s8.h's bound.
 void pack_values(const float* v, size_t ld, size_t rows, size_t padded, size_t d, int8_t* dst,
                  float* scale) {
   const size_t dp = vnni::padded_head_dim(d);
+  const auto quantized_row = [&](size_t j, size_t c, __m256 inverse) {
+    return j < rows ? quantize8(v + j * ld, c, d, inverse) : _mm256_setzero_si256();
+  };
   for (size_t c = 0; c < dp; c += kLanes) {
     alignas(32) float inverses[kLanes];
+    for (size_t l = 0; l < kLanes; ++l) inverses[l] = symmetric(scale[c + l], kS8Levels).inverse;
+    const __m256 full_inverse = _mm256_load_ps(inverses);
+    __m256i lanes = _mm256_setzero_si256();
+    for (size_t j = 0; j < padded; j += 8) {
+      __m256i q[8];
+      for (size_t i = 0; i < 8; ++i) q[i] = quantized_row(j + i, c, full_inverse);
+      lanes = _mm256_max_epi32(lanes, row_lane_magnitudes(q));
+    }
+    alignas(32) int32_t largest[kLanes];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(largest), lanes);
     for (size_t l = 0; l < kLanes; ++l) {
-      const Symmetric sym = symmetric(scale[c + l], kS8Levels);
+      const Symmetric sym = symmetric(scale[c + l], lane_safe_levels(kS8Levels, largest[l]));
       inverses[l] = sym.inverse;
       scale[c + l] = sym.scale;
     }
@@ -215,9 +284,7 @@ void pack_values(const float* v, size_t ld, size_t rows, size_t padded, size_t d
     for (size_t j = 0; j < padded; j += 4) {
       __m128i r[4];
 #pragma GCC unroll 4
-      for (size_t i = 0; i < 4; ++i)
-        r[i] = j + i < rows ? bytes_of(quantize8(v + (j + i) * ld, c, d, inverse))
-                            : _mm_setzero_si128();
+      for (size_t i = 0; i < 4; ++i) r[i] = bytes_of(quantized_row(j + i, c, inverse));
       // 4 rows × 8 channels of bytes into 8 channels × 4 rows.
       const __m128i r01 = _mm_unpacklo_epi8(r[0], r[1]), r23 = _mm_unpacklo_epi8(r[2], r[3]);
       __m128i* out = reinterpret_cast<__m128i*>(dst + j * dp + c * 4);

@@ -361,22 +361,13 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
 #define EMBED_INT8_ROW(lo, hi, t0, t1, base, index, at)                \
   EMBED_AVX2_U8S8_ADD(EMBED_TILE_INPUT(base, index, at), 12, 13, 14, t0, t1, lo, hi)
 // Steps q (weights in ymm12-13) and q + 1 (weights read from memory) of one row, their int16
-// pairs added before vpmaddwd widens them: one multiply in four fewer (avx2::int8_gemm in
-// panel_gemm.h says why that is exact). Pairs start at even steps of k, as packing assumes: the
+// pairs added before vpmaddwd widens them: one multiply in four fewer, exact on panels packed
+// within avx2_u8s8.h's lane bound (pack_int8_panels). Pairs start at even steps of k, as packing assumes: the
 // blocks of k hold whole groups of kStepsPerFetch steps and the passes start at a block's start.
 #define EMBED_INT8_PAIR_ROW(lo, hi, t0, t1, base, index, q, at)        \
-  "vpbroadcastd " EMBED_TILE_INPUT(base, index, at) ", %%ymm14\n\t"    \
-  "vpmaddubsw %%ymm12, %%ymm14, %%ymm8\n\t"                            \
-  "vpmaddubsw %%ymm13, %%ymm14, %%ymm9\n\t"                            \
-  "vpbroadcastd " EMBED_TILE_INPUT(base, index, at "+4") ", %%ymm14\n\t" \
-  "vpmaddubsw 256*" #q "+256(%[w]), %%ymm14, %%ymm10\n\t"              \
-  "vpmaddubsw 256*" #q "+288(%[w]), %%ymm14, %%ymm11\n\t"              \
-  "vpaddw %%ymm10, %%ymm8, %%ymm8\n\t"                                 \
-  "vpaddw %%ymm11, %%ymm9, %%ymm9\n\t"                                 \
-  "vpmaddwd %%ymm15, %%ymm8, %%ymm8\n\t"                               \
-  "vpmaddwd %%ymm15, %%ymm9, %%ymm9\n\t"                               \
-  "vpaddd %%ymm8, %%ymm" #lo ", %%ymm" #lo "\n\t"                      \
-  "vpaddd %%ymm9, %%ymm" #hi ", %%ymm" #hi "\n\t"
+  EMBED_AVX2_U8S8_PAIR_ADD(EMBED_TILE_INPUT(base, index, at),          \
+                           EMBED_TILE_INPUT(base, index, at "+4"), 12, 13, \
+                           "256*" #q "+256(%[w])", "256*" #q "+288(%[w])", 14, 8, 9, 10, 11, lo, hi)
 // What a pass sets up first: INT8's ones (16-bit lanes of 1), BF16's mask of high halves.
 #define EMBED_F32_SETUP ""
 #define EMBED_INT8_SETUP                                               \

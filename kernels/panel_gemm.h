@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "kernels/activation.h"
+#include "kernels/avx2_u8s8.h"
 #include "kernels/gemm.h"
 
 namespace embed::kernels {
@@ -96,20 +97,16 @@ void int8_gemm_bf16(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView
                     const Int8GemmEpilogue& epilogue, uint16_t* y);
 
 // int8_gemm for CPUs with AVX2 but not VNNI (call only where the CPU has AVX2), on panels packed
-// for it, with activations up to kAvx2MaxActivation. Without vpdpbusd, vpmaddubsw multiplies u8
-// by s8 into int16 sums of two products and vpmaddwd widens those to int32, both on the multiply
-// units. Two steps of k add their int16 sums before widening (three multiplies for eight products
-// rather than four), so each int16 lane sums the products of inputs 8s + {0, 1, 4, 5} or 8s + {2,
-// 3, 6, 7}. That stays within ±32767 while the weights of one sign in each such four sum to at
-// most kAvx2LaneWeightBudget; packing moves any excess into corrections, added separately. Where
+// for it, with activations up to kAvx2MaxActivation. Without vpdpbusd, vpmaddubsw and vpmaddwd
+// multiply, both on the multiply units. Two steps of k add their int16 sums before widening
+// (three multiplies for eight products rather than four), exact within avx2_u8s8.h's bound on the
+// weights of each int16 lane; packing moves any excess into corrections, added separately. Where
 // that would take more than one correction per kAvx2WeightsPerCorrection weights (weights far
 // flatter than trained ones), the panels are left whole and the steps go one by one.
 namespace avx2 {
 void int8_gemm(const uint8_t* a, size_t m, size_t lda, const Int8PanelsView& w,
                const Int8GemmEpilogue& epilogue, float* y);
 }  // namespace avx2
-inline constexpr int kAvx2MaxActivation = 127;
-inline constexpr int kAvx2LaneWeightBudget = 32767 / kAvx2MaxActivation;
 inline constexpr size_t kAvx2WeightsPerCorrection = 2048;
 
 // f32 weights {k, n} in panels: element (i, j) at data[(j / kPanelWidth) · k · kPanelWidth +

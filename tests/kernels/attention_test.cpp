@@ -134,18 +134,25 @@ TEST_P(AttentionTest, LongSequenceWithHeadDimension32) {
   expect_matches_reference(p);
 }
 
+// The largest error those allow on AVX2 is larger: channels of V whose values of one sign could
+// overflow an int16 lane (four keys, see Int8UniformAttentionOverExtremeValues) keep fewer
+// levels, for uniform values ~95 of 127 on average and 67 at least (1/134 ≈ 0.0075).
+double uniform_max_error() {
+  return vnni_active() ? 0.006 : 0.008;
+}
+
 TEST_P(AttentionTest, Int8SequencesOfDifferentLengthsMatchReference) {
   // 300 tokens: several query tiles and key blocks, and padding at the end of each.
-  expect_int8_matches_reference(Problem({1, 5, 70, 300}, 3, 64), 0.006, 0.0015);
+  expect_int8_matches_reference(Problem({1, 5, 70, 300}, 3, 64), uniform_max_error(), 0.0015);
 }
 
 TEST_P(AttentionTest, Int8OddHeadDimension) {
-  expect_int8_matches_reference(Problem({7, 65, 1}, 2, 33), 0.006, 0.0015);
+  expect_int8_matches_reference(Problem({7, 65, 1}, 2, 33), uniform_max_error(), 0.0015);
 }
 
 TEST_P(AttentionTest, Int8HeadDimensionOverOneChunkOfChannels) {
   // 80 channels: P·V runs one chunk of 64 and one of 16.
-  expect_int8_matches_reference(Problem({130, 9}, 2, 80), 0.006, 0.0015);
+  expect_int8_matches_reference(Problem({130, 9}, 2, 80), uniform_max_error(), 0.0015);
 }
 
 TEST_P(AttentionTest, Int8PeakedAttentionOverALongSequence) {
@@ -170,10 +177,12 @@ TEST_P(AttentionTest, Int8AttentionSinkKeepsTheRestOfTheWeight) {
 }
 
 // Q and K at the ends of their quantized ranges, where the u8·s8 products are largest: without
-// VNNI, vpmaddubsw adds them in pairs in int16, which must not saturate. Key j has its first
-// j % 65 channels at 1 and the rest at 0, so its score grows with that count (0 to 16); saturated
-// pairs would flatten the largest scores and move the weight to other keys (on AVX2 with 8-bit
-// queries: max error 0.24, rms 0.10; measured 0.0042 and 0.0015 with 7-bit ones).
+// VNNI, vpmaddubsw adds them in pairs in int16, which must not saturate, and two steps' pairs are
+// added into int16 lanes of four products, which must not wrap. Key j has its first j % 65
+// channels at 1 and the rest at 0, so its score grows with that count (0 to 16); saturated pairs
+// would flatten the largest scores and move the weight to other keys (on AVX2 with 8-bit queries:
+// max error 0.24, rms 0.10; measured 0.0042 and 0.0015 with 7-bit ones), wrapped lanes scramble
+// them (max error 0.42 before such keys kept fewer levels).
 TEST_P(AttentionTest, Int8ExtremeProductsDoNotSaturate) {
   Problem p({200}, 2, 64);
   p.shape.scale = 0.25f;
@@ -184,6 +193,23 @@ TEST_P(AttentionTest, Int8ExtremeProductsDoNotSaturate) {
       p.qkv[t * ld + p.hidden() + c] = c % 64 < t % 65 ? 1.0f : 0.0f;
     }
   expect_int8_matches_reference(p, 0.02, 0.005);
+}
+
+// Without VNNI two steps' int16 pairs are added before widening, so an int16 lane sums four u8·s8
+// products, which wrap past 32767 unless the s8 of one sign in the lane stay small enough
+// (avx2_u8s8.h): the kernel quantizes such keys (above) and channels of values to fewer levels.
+// Here every probability is at its maximum (zero queries: equal scores) and every value is ±1, so
+// at 127 levels a lane of P·V would sum 4 · 127 · 127 (max error 1.0 before the kernel kept the
+// bound). Each output is its channel's value.
+TEST_P(AttentionTest, Int8UniformAttentionOverExtremeValues) {
+  Problem p({300}, 2, 64);
+  const size_t ld = p.shape.ld_qkv;
+  for (size_t t = 0; t < p.tokens(); ++t)
+    for (size_t c = 0; c < p.hidden(); ++c) {
+      p.qkv[t * ld + c] = 0.0f;
+      p.qkv[t * ld + 2 * p.hidden() + c] = c % 3 == 0 ? -1.0f : 1.0f;
+    }
+  expect_int8_matches_reference(p, 1e-5, 1e-5);
 }
 
 TEST_P(AttentionTest, SequenceResultIsIndependentOfTheOthers) {
