@@ -1,6 +1,7 @@
 // embed-make-model: writes a random-weight model folder in Hugging Face layout (config.json,
 // model.safetensors, tokenizer and sentence-transformers files, BGE-M3 heads), for demos, tests
-// and speed work at real shapes. Timings equal those of trained weights of the same shape.
+// and speed work at real shapes. Timings equal those of trained weights of the same shape (with
+// the default normal weights; see Spread).
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -39,29 +41,49 @@ class Random {
  public:
   explicit Random(uint64_t seed) : state_(seed) {}
   float uniform(float scale) {
+    return scale * (static_cast<float>(next() >> 40) / 8388608.0f - 1.0f);
+  }
+  // N(0, sigma²) by Box-Muller, from a uniform in (0, 1] and one in [0, 1).
+  float normal(float sigma) {
+    const double radius =
+        std::sqrt(-2.0 * std::log(static_cast<double>((next() >> 11) + 1) * 0x1p-53));
+    const double angle = 2.0 * std::numbers::pi * static_cast<double>(next() >> 11) * 0x1p-53;
+    return sigma * static_cast<float>(radius * std::cos(angle));
+  }
+
+ private:
+  uint64_t next() {
     state_ += 0x9e3779b97f4a7c15ull;
     uint64_t z = state_;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return scale * (static_cast<float>(z >> 40) / 8388608.0f - 1.0f);
+    return z ^ (z >> 31);
   }
 
- private:
   uint64_t state_;
 };
+
+// How the linear layers' weights spread: normal with BERT's initializer_range (σ = 0.02), as
+// trained weights roughly are, or uniform in ±1/√in (σ ≈ 0.018 at 1024 inputs, but flat: no value
+// past 1.7σ). Flat weights fill far more of INT8's range: they quantize more exactly, and the AVX2
+// INT8 GEMM packs them for its slower single steps (kernels/panel_gemm.h).
+enum class Spread { Normal, Uniform };
 
 // Holds every tensor's bytes until the file is written.
 class TensorSet {
  public:
-  TensorSet(DType dtype, Random& random) : dtype_(dtype), random_(random) {}
+  TensorSet(DType dtype, Random& random, Spread linear_spread)
+      : dtype_(dtype), random_(random), linear_spread_(linear_spread) {}
 
-  void add(const std::string& name, std::vector<int64_t> shape, float scale, float offset = 0) {
+  // Values offset + uniform in [-scale, scale), or offset + N(0, scale²) for Spread::Normal.
+  void add(const std::string& name, std::vector<int64_t> shape, float scale, float offset = 0,
+           Spread spread = Spread::Uniform) {
     size_t count = 1;
     for (auto d : shape) count *= static_cast<size_t>(d);
     std::vector<std::byte> bytes(count * dtype_size(dtype_));
     for (size_t i = 0; i < count; ++i) {
-      const float value = offset + random_.uniform(scale);
+      const float value =
+          offset + (spread == Spread::Normal ? random_.normal(scale) : random_.uniform(scale));
       if (dtype_ == DType::F32) {
         std::memcpy(bytes.data() + 4 * i, &value, 4);
       } else {
@@ -77,7 +99,8 @@ class TensorSet {
   // An nn.Linear; an empty scope gives the bare `weight` / `bias` names of a head file.
   void linear(const std::string& scope, int out, int in) {
     const std::string prefix = scope.empty() ? "" : scope + ".";
-    add(prefix + "weight", {out, in}, 1.0f / std::sqrt(static_cast<float>(in)));
+    const float scale = linear_spread_ == Spread::Normal ? 0.02f : 1.0f / std::sqrt(float(in));
+    add(prefix + "weight", {out, in}, scale, 0, linear_spread_);
     add(prefix + "bias", {out}, 0.02f);
   }
 
@@ -94,6 +117,7 @@ class TensorSet {
  private:
   DType dtype_;
   Random& random_;
+  Spread linear_spread_;
   std::vector<std::vector<std::byte>> storage_;
   std::vector<TensorToWrite> tensors_;
 };
@@ -124,10 +148,10 @@ void write_config(const std::filesystem::path& dir, const Shape& shape) {
   write_json(dir / "config.json", config);
 }
 
-void write_weights(const std::filesystem::path& dir, const Shape& shape, DType dtype,
+void write_weights(const std::filesystem::path& dir, const Shape& shape, DType dtype, Spread spread,
                    uint64_t seed) {
   Random random(seed);
-  TensorSet set(dtype, random);
+  TensorSet set(dtype, random, spread);
   const bool xlmr = shape.model_type == "xlm-roberta";
   set.add("embeddings.word_embeddings.weight", {shape.vocab, shape.hidden}, 0.5f);
   set.add("embeddings.position_embeddings.weight", {shape.max_positions, shape.hidden}, 0.5f);
@@ -146,10 +170,10 @@ void write_weights(const std::filesystem::path& dir, const Shape& shape, DType d
   set.write(dir / "model.safetensors");
 
   if (shape.bge_m3_heads) {
-    TensorSet colbert(DType::F32, random);
+    TensorSet colbert(DType::F32, random, spread);
     colbert.linear("", shape.hidden, shape.hidden);
     colbert.write(dir / "colbert_linear.safetensors");
-    TensorSet sparse(DType::F32, random);
+    TensorSet sparse(DType::F32, random, spread);
     sparse.linear("", 1, shape.hidden);
     sparse.write(dir / "sparse_linear.safetensors");
   }
@@ -268,7 +292,7 @@ void write_sentence_transformers(const std::filesystem::path& dir, const Shape& 
 int main(int argc, char** argv) {
   using namespace embed::tools;
   CLI::App app{"Writes a random-weight embedding model in Hugging Face layout"};
-  std::string preset_name = "demo", out, dtype_name = "f32";
+  std::string preset_name = "demo", out, dtype_name = "f32", weights = "normal";
   uint64_t seed = 42;
   int layers = 0;
   app.add_option("--preset", preset_name,
@@ -278,6 +302,11 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "Output folder (created)")->required();
   app.add_option("--dtype", dtype_name, "Weight dtype: f32, f16 or bf16")
       ->check(CLI::IsMember({"f32", "f16", "bf16"}))
+      ->capture_default_str();
+  app.add_option("--weights", weights,
+                 "Linear weights: normal (σ 0.02, as trained weights roughly spread; timings are "
+                 "a trained model's) or uniform (±1/√inputs: flatter, quantizes more exactly)")
+      ->check(CLI::IsMember({"normal", "uniform"}))
       ->capture_default_str();
   app.add_option("--seed", seed, "Random seed")->capture_default_str();
   app.add_option("--layers", layers, "Override the preset's layer count")
@@ -292,7 +321,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir(out);
     std::filesystem::create_directories(dir);
     write_config(dir, shape);
-    write_weights(dir, shape, dtype, seed);
+    write_weights(dir, shape, dtype, weights == "uniform" ? Spread::Uniform : Spread::Normal, seed);
     if (shape.model_type == "bert")
       write_wordpiece_tokenizer(dir, shape.vocab);
     else
