@@ -85,7 +85,8 @@ class TensorBinder {
             tensor(scope + (legacy ? ".beta" : ".bias"), {hidden})};
   }
 
-  LinearWeights linear(const std::string& scope, int out, int in) {
+  LinearWeights linear(const std::string& scope, int out, int in,
+                       kernels::Int8Input input = kernels::Int8Input::Any) {
     const std::string name = scope + ".weight";
     const TensorView& weight = view(name, {out, in});
     const float* bias = tensor(scope + ".bias", {out});
@@ -93,7 +94,7 @@ class TensorBinder {
     LinearWeights prepared{
         weight.dtype == DType::I8
             ? kernels::PreparedLinear::int8(reinterpret_cast<const int8_t*>(weight.data),
-                                            tensor(name + kScaleSuffix, {out}), n, k)
+                                            tensor(name + kScaleSuffix, {out}), n, k, input)
             : prepare_float(weight, n, k),
         bias};
     weights_.int8 = weights_.int8 || weight.dtype == DType::I8;
@@ -192,6 +193,10 @@ EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint&
   TensorBinder binder(checkpoint, weights, compute);
   const int hidden = config.hidden_size;
   const int inner = config.intermediate_size;
+  // The feed-forward output's inputs are the activation's outputs: GELU's are never below -0.17.
+  const kernels::Int8Input inner_values = config.hidden_act == HiddenActivation::Relu
+                                              ? kernels::Int8Input::Any
+                                              : kernels::Int8Input::AfterGelu;
   weights.word_embeddings = binder.embedding_table(kWordEmbeddingsName, config.vocab_size, hidden);
   weights.position_embeddings = binder.tensor("embeddings.position_embeddings.weight",
                                               {config.max_position_embeddings, hidden});
@@ -205,7 +210,7 @@ EncoderWeights EncoderWeights::bind(const ModelConfig& config, const Checkpoint&
         .attention_output = binder.linear(layer + ".attention.output.dense", hidden, hidden),
         .attention_norm = binder.layer_norm(layer + ".attention.output.LayerNorm", hidden),
         .intermediate = binder.linear(layer + ".intermediate.dense", inner, hidden),
-        .output = binder.linear(layer + ".output.dense", hidden, inner),
+        .output = binder.linear(layer + ".output.dense", hidden, inner, inner_values),
         .output_norm = binder.layer_norm(layer + ".output.LayerNorm", hidden),
     };
     weights.layers.push_back(std::move(w));

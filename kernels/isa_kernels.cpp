@@ -213,24 +213,31 @@ inline Batch load(const uint16_t* p, size_t lanes) {
 
 // Over f32 rows, or bf16 rows (uint16_t) widened exactly to f32 first.
 template <class Element>
-void quantize_rows(const Element* x, size_t rows, size_t cols, int levels, int zero_point,
+void quantize_rows(const Element* x, size_t rows, size_t cols, QuantizationLevels levels,
                    uint8_t* q, float* scales) {
   using Ints = xsimd::batch<int32_t, Arch>;
-  const Batch hi(static_cast<float>(levels)), lo(-static_cast<float>(levels));
+  const Batch hi(static_cast<float>(levels.positive)), lo(-static_cast<float>(levels.negative));
   for (size_t r = 0; r < rows; ++r) {
     const Element* row = x + r * cols;
     uint8_t* out = q + r * cols;
-    Batch vmax(0.0f);
+    Batch most(0.0f), least(0.0f);
     for_batches(cols, [&](size_t i, size_t lanes) {
-      vmax = xsimd::max(vmax, xsimd::abs(load(row + i, lanes)));
+      const Batch v = load(row + i, lanes);
+      most = xsimd::max(most, v);
+      least = xsimd::max(least, -v);
     });
-    const float amax = horizontal_max(vmax);
-    // Below the minimum levels / amax could overflow to inf; such a row is zero for any practical
+    // The side that sets the scale, as (reach, its levels): for symmetric levels, max |x|.
+    const float highest = horizontal_max(most), lowest = horizontal_max(least);
+    const bool by_negative = lowest * static_cast<float>(levels.positive) >
+                             highest * static_cast<float>(levels.negative);
+    const float reach = by_negative ? lowest : highest;
+    const auto reach_levels = static_cast<float>(by_negative ? levels.negative : levels.positive);
+    // Below the minimum levels / reach could overflow to inf; such a row is zero for any practical
     // use. The upper bound keeps the scale finite should a non-finite value slip through.
-    const bool tiny = !(amax >= kMinQuantizedAbsMax && amax <= FLT_MAX);
-    scales[r] = tiny ? 1.0f : amax / static_cast<float>(levels);
-    const Batch inv(tiny ? 0.0f : static_cast<float>(levels) / amax);
-    const Ints zp(zero_point);
+    const bool tiny = !(reach >= kMinQuantizedAbsMax && reach <= FLT_MAX);
+    scales[r] = tiny ? 1.0f : reach / reach_levels;
+    const Batch inv(tiny ? 0.0f : reach_levels / reach);
+    const Ints zp(levels.zero_point);
     for_batches(cols, [&](size_t i, size_t lanes) {
       const Batch v = xsimd::min(xsimd::max(load(row + i, lanes) * inv, lo), hi);
       store_low_bytes(out + i, lanes, xsimd::nearbyint_as_int(v) + zp);

@@ -8,6 +8,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/isa.h"
+#include "kernels/quantize.h"
 
 namespace embed::kernels {
 
@@ -19,13 +20,14 @@ struct KernelTable {
   void (*softmax_rows)(float* x, size_t rows, size_t cols);
   void (*add)(float* y, const float* x, size_t n);
   void (*add_bias_rows)(float* y, const float* bias, size_t rows, size_t cols);
-  // Symmetric per-row quantization to ±levels, stored with zero_point added (as unsigned bytes:
-  // zero_point 0 gives the two's-complement int8 bits). See kernels/quantize.h for the rounding.
-  void (*quantize_rows)(const float* x, size_t rows, size_t cols, int levels, int zero_point,
+  // Per-row quantization to `levels` (QuantizationLevels), stored with its zero_point added (as
+  // unsigned bytes: zero_point 0 gives the two's-complement int8 bits). See kernels/quantize.h
+  // for the rounding.
+  void (*quantize_rows)(const float* x, size_t rows, size_t cols, QuantizationLevels levels,
                         uint8_t* q, float* scales);
   // The same over bf16 values (uint16_t bits, the high half of a float's), widened exactly.
-  void (*quantize_bf16_rows)(const uint16_t* x, size_t rows, size_t cols, int levels,
-                             int zero_point, uint8_t* q, float* scales);
+  void (*quantize_bf16_rows)(const uint16_t* x, size_t rows, size_t cols, QuantizationLevels levels,
+                             uint8_t* q, float* scales);
   // acc[r] ← act((acc[r] - col_offsets) · row_scales[r] · col_scales + bias), then sum_into[r] +=
   // acc[r] when sum_into is not null. bias may be null.
   void (*dequantize_rows)(float* acc, const float* row_scales, const float* col_offsets,

@@ -103,9 +103,9 @@ struct PreparedLinear::Weights {
   Bf16Panels bf16_panels;     // BF16 widened to f32 in our GEMMs (on_vnni: the VNNI build's)
   memory::desc widened_desc;  // on_vnni bf16_panels widened: oneDNN's packed f32 layout
   Type src_type = Type::f32;  // what the activations are fed to oneDNN as
-  // Int8: u = q + zero_point with |q| ≤ levels; col_offsets[j] = zero_point · Σᵢ w[j][i] removes
-  // the zero point from the accumulator, col_scales[j] are the weight scales.
-  int levels = 0, zero_point = 0;
+  // Int8: u = q + zero_point with q within the levels; col_offsets[j] = zero_point · Σᵢ w[j][i]
+  // removes the zero point from the accumulator, col_scales[j] are the weight scales.
+  QuantizationLevels levels{};
   std::vector<float> col_offsets, col_scales;
 
   // Sets `packed` (in packed_storage): the weights held as w[n][k] ("ba") of `type` at `data`,
@@ -188,10 +188,10 @@ PreparedLinear PreparedLinear::bf16(const float* w, size_t n, size_t k) {
   return bf16_bits(bits.data(), n, k);
 }
 
-PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t n, size_t k) {
+PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t n, size_t k,
+                                    Int8Input input) {
   auto weights = std::make_shared<Weights>(WeightFormat::Int8, n, k);
-  weights->levels = int8_activation_levels();
-  weights->zero_point = weights->levels + 1;  // u8 activations in [1, 2·levels + 1]
+  weights->levels = int8_activation_levels(input);
   weights->src_type = Type::u8;
   weights->col_scales.assign(scales, scales + n);
   for (size_t j = 0; j < n; ++j)
@@ -203,7 +203,7 @@ PreparedLinear PreparedLinear::int8(const int8_t* w, const float* scales, size_t
   parallel_ranges(n, k, [&](size_t begin, size_t end) {
     for (size_t j = begin; j < end; ++j)
       weights->col_offsets[j] =
-          static_cast<float>(int64_t{weight_sum(w + j * k, k)} * weights->zero_point);
+          static_cast<float>(int64_t{weight_sum(w + j * k, k)} * weights->levels.zero_point);
   });
   const PanelGemm build = panel_gemm_build();
   weights->on_vnni = build == PanelGemm::Vnni;
@@ -273,19 +273,17 @@ QuantizationScratch& quantization_scratch() {
 }
 
 template <class Element>  // f32, or bf16 bits
-QuantizedRows quantize_activations(const Element* x, size_t m, size_t k, int levels,
-                                   int zero_point) {
+QuantizedRows quantize_activations(const Element* x, size_t m, size_t k,
+                                   QuantizationLevels levels) {
   QuantizationScratch& scratch = quantization_scratch();
   uint8_t* qx = grown(scratch.rows, m * k + 3);  // int8_gemm may read 3 bytes past the last row
   float* sx = grown(scratch.scales, m);
   const KernelTable& table = kernel_table();
   parallel_ranges(m, k, [&](size_t begin, size_t end) {
     if constexpr (std::is_same_v<Element, float>)
-      table.quantize_rows(x + begin * k, end - begin, k, levels, zero_point, qx + begin * k,
-                          sx + begin);
+      table.quantize_rows(x + begin * k, end - begin, k, levels, qx + begin * k, sx + begin);
     else
-      table.quantize_bf16_rows(x + begin * k, end - begin, k, levels, zero_point, qx + begin * k,
-                               sx + begin);
+      table.quantize_bf16_rows(x + begin * k, end - begin, k, levels, qx + begin * k, sx + begin);
   });
   return {qx, sx};
 }
@@ -296,7 +294,7 @@ void PreparedLinear::apply_int8(const float* x, size_t m, float* y,
                                 const LinearEpilogue& epilogue) const {
   const Weights& w = *weights_;
   const KernelTable& table = kernel_table();
-  const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
+  const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels);
   if (w.panels.data) {
     (w.on_vnni ? int8_gemm : avx2::int8_gemm)(qx.data, m, w.k, w.panels.view(),
                                               int8_epilogue(qx.scales, epilogue), y);
@@ -332,7 +330,7 @@ void PreparedLinear::apply_bf16(const float* x, size_t m, uint16_t* y,
     throw std::logic_error(
         "PreparedLinear::apply_bf16 needs INT8 weights on the VNNI GEMM and no accumulation");
   if (m == 0 || w.n == 0) return;
-  const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels, w.zero_point);
+  const QuantizedRows qx = quantize_activations(x, m, w.k, w.levels);
   int8_gemm_bf16(qx.data, m, w.k, w.panels.view(), int8_epilogue(qx.scales, epilogue), y);
 }
 
@@ -349,7 +347,7 @@ void PreparedLinear::apply_then(const float* x, size_t m, const LinearEpilogue& 
     thread_local AlignedVector<uint16_t> middle_bf16;
     uint16_t* middle = grown(middle_bf16, m * w.n);
     apply_bf16(x, m, middle, epilogue);
-    const QuantizedRows qm = quantize_activations(middle, m, v.k, v.levels, v.zero_point);
+    const QuantizedRows qm = quantize_activations(middle, m, v.k, v.levels);
     int8_gemm(qm.data, m, v.k, v.panels.view(), next.int8_epilogue(qm.scales, next_epilogue), y);
     return;
   }
@@ -397,6 +395,15 @@ int int8_activation_levels() {
       break;
   }
   return onednn_has(dnnl::cpu_isa::avx512_core_vnni) ? 127 : 63;
+}
+
+QuantizationLevels int8_activation_levels(Int8Input input) {
+  const int levels = int8_activation_levels();
+  // GELU's outputs reach down to -0.17: with a twelfth of the levels below zero, the negative side
+  // sets the scale only in rows whose largest value is below ~2 (0.17 · 116 / 10 without VNNI).
+  const int negative = input == Int8Input::AfterGelu ? 2 * levels / 12 : levels;
+  // u8 activations in [1, 2·levels + 1]
+  return {2 * levels - negative, negative, negative + 1};
 }
 
 }  // namespace embed::kernels

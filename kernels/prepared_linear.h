@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "kernels/gemm.h"
+#include "kernels/quantize.h"
 
 namespace embed::kernels {
 
@@ -42,6 +43,11 @@ Bf16Compute bf16_compute();
 // Switches the choice for weights prepared from now on (tests and benchmarks).
 void set_bf16_compute_for_testing(Bf16Compute compute);
 
+// What INT8 may assume of a linear's inputs, which it quantizes per row: nothing (as many levels
+// for negative values as for positive ones), or that they are GELU's outputs (never below -0.17),
+// whose negative values then get a twelfth of the levels and the positive ones the rest.
+enum class Int8Input { Any, AfterGelu };
+
 class PreparedLinear {
  public:
   // w is [n][k] row-major (PyTorch's nn.Linear layout), copied: it may be released afterwards.
@@ -49,7 +55,8 @@ class PreparedLinear {
   static PreparedLinear bf16(const float* w, size_t n, size_t k);  // rounded to nearest even
   static PreparedLinear bf16_bits(const uint16_t* w, size_t n, size_t k);
   // Symmetric: W[j][i] = w[j][i] · scales[j]. Throws std::runtime_error for a non-finite scale.
-  static PreparedLinear int8(const int8_t* w, const float* scales, size_t n, size_t k);
+  static PreparedLinear int8(const int8_t* w, const float* scales, size_t n, size_t k,
+                             Int8Input input = Int8Input::Any);
 
   // y[m][n] = act(x[m][k] · Wᵀ + bias) (+ y when accumulating). Safe to call concurrently.
   void apply(const float* x, size_t m, float* y, const LinearEpilogue& epilogue = {}) const;
@@ -92,5 +99,8 @@ class PreparedLinear {
 // and oneDNN's u8·s8 kernels add pairs of products in int16, which saturates unless the
 // activations stay within ±63 (7 bits).
 int int8_activation_levels();
+// The quantization levels of INT8 activations for inputs of that kind: int8_activation_levels()
+// on each side, or the same total split for GELU's outputs.
+QuantizationLevels int8_activation_levels(Int8Input input);
 
 }  // namespace embed::kernels

@@ -4,6 +4,14 @@
 
 namespace embed::kernels {
 
+// Levels of a per-row quantization: each row's values x become round(x / scale) (by the reciprocal,
+// as below) within
+// [-negative, positive], scale = max(max x / positive, max -x / negative), stored as that plus
+// zero_point. Symmetric (positive = negative) but for inputs known to be skewed, such as GELU's.
+struct QuantizationLevels {
+  int positive, negative, zero_point;
+};
+
 // Symmetric per-row INT8 quantization: for each row r, scales[r] = max|x[r]| / 127 and
 // q[r][c] = round-half-even(x[r][c] · (127 / max|x[r]|)), within [-127, 127], so that
 // x ≈ q · scale. Multiplying by the reciprocal (rather than dividing by the scale) keeps the pass

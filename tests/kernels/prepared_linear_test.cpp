@@ -132,10 +132,11 @@ TEST(PreparedLinear, WeightsMayBeReleasedAfterPreparing) {
 // weights and the activations quantized as the path does (the kernels are tested bit-exact
 // against this scalar quantizer). Only float rounding of the dequantization is left.
 void expect_matches_dequantized_reference(const Problem& p, const PreparedLinear& layer,
-                                          const Epilogue& e) {
+                                          const Epilogue& e, Int8Input input = Int8Input::Any) {
   const Shape& s = p.shape;
+  const QuantizationLevels levels = int8_activation_levels(input);
   const test::QuantizedRows xq =
-      test::reference_quantize(p.x.data(), s.m, s.k, int8_activation_levels());
+      test::reference_quantize(p.x.data(), s.m, s.k, levels.positive, levels.negative);
   SCOPED_TRACE(describe(s, e));
   const std::vector<float> y = p.run(layer, e);
   for (size_t i = 0; i < s.m; ++i) {
@@ -164,6 +165,30 @@ TEST(PreparedLinear, Int8MatchesDequantizedReference) {
     EXPECT_GE(layer.packed_bytes(), s.n * s.k);
     for (const Epilogue& e : all_epilogues()) expect_matches_dequantized_reference(p, layer, e);
   }
+}
+
+// GELU's outputs as inputs: with Int8Input::AfterGelu the activations are quantized with most
+// levels above zero (int8_activation_levels), exactly as the reference does it, and the result is
+// closer to the float one than with levels split evenly.
+TEST(PreparedLinear, Int8AfterGeluUsesTheSkewedLevels) {
+  Problem p({40, 512, 96});
+  for (float& v : p.x) v = static_cast<float>(reference_activation(Activation::GeluErf, 3.0 * v));
+  const Shape& s = p.shape;
+  const PreparedLinear skewed =
+      PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k, Int8Input::AfterGelu);
+  expect_matches_dequantized_reference(p, skewed, {Activation::None, true, false},
+                                       Int8Input::AfterGelu);
+  const PreparedLinear even = PreparedLinear::int8(p.w_q.data(), p.w_scales.data(), s.n, s.k);
+  const std::vector<float> exact = p.run(PreparedLinear::f32(p.w.data(), s.n, s.k), {});
+  const auto error = [&](const PreparedLinear& layer) {
+    const std::vector<float> y = p.run(layer, {});
+    double sum = 0;
+    for (size_t i = 0; i < y.size(); ++i) sum += (y[i] - exact[i]) * (y[i] - exact[i]);
+    return std::sqrt(sum / double(y.size()));
+  };
+  const double skewed_error = error(skewed), even_error = error(even);
+  std::printf("[int8 after gelu] rms error %.3g skewed, %.3g even\n", skewed_error, even_error);
+  EXPECT_LT(skewed_error, 0.75 * even_error);
 }
 
 // Enough rows for several row blocks of our VNNI GEMM (whose threads share each block), enough

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -99,11 +100,45 @@ TEST_P(QuantizeTest, Bf16RowsQuantizeAsTheirFloatValues) {
     }
     std::vector<uint8_t> expected(x.size()), q(x.size());
     std::vector<float> expected_scales(rows), scales(rows);
-    table.quantize_rows(widened.data(), rows, cols, 127, 128, expected.data(),
+    table.quantize_rows(widened.data(), rows, cols, {127, 127, 128}, expected.data(),
                         expected_scales.data());
-    table.quantize_bf16_rows(bits.data(), rows, cols, 127, 128, q.data(), scales.data());
+    table.quantize_bf16_rows(bits.data(), rows, cols, {127, 127, 128}, q.data(), scales.data());
     EXPECT_EQ(scales, expected_scales);
     EXPECT_EQ(q, expected);
+  }
+}
+
+// Skewed levels, as for GELU's outputs (10 below zero, 116 above, zero point 11): the scale is set
+// by whichever side needs the coarser step, here the positive one in rows reaching 4 and the
+// negative one in rows reaching 0.5 (0.17 / 10 > 0.5 / 116), and every value is within half a step.
+TEST_P(QuantizeTest, SkewedLevelsGiveEachSideItsShare) {
+  const QuantizationLevels levels{116, 10, 11};
+  const size_t rows = 6, cols = 1031;
+  std::vector<float> x;
+  for (size_t r = 0; r < rows; ++r) {
+    const std::vector<float> row =
+        random_floats(cols, -0.17f, r % 2 ? 0.5f : 4.0f, unsigned(r + 1));
+    x.insert(x.end(), row.begin(), row.end());
+  }
+  std::vector<uint8_t> q(x.size());
+  std::vector<float> scales(rows);
+  kernel_table().quantize_rows(x.data(), rows, cols, levels, q.data(), scales.data());
+  for (size_t r = 0; r < rows; ++r) {
+    float highest = 0, lowest = 0;
+    for (size_t c = 0; c < cols; ++c) {
+      highest = std::max(highest, x[r * cols + c]);
+      lowest = std::max(lowest, -x[r * cols + c]);
+    }
+    const bool by_negative = r % 2 == 1;
+    ASSERT_EQ(lowest * 116 > highest * 10, by_negative) << "row " << r;
+    ASSERT_EQ(scales[r], by_negative ? lowest / 10 : highest / 116) << "row " << r;
+    for (size_t c = 0; c < cols; ++c) {
+      const int u = q[r * cols + c];
+      ASSERT_GE(u, 1) << r << "," << c;
+      ASSERT_LE(u, 127) << r << "," << c;
+      ASSERT_NEAR((u - 11) * scales[r], x[r * cols + c], 0.5f * scales[r] * 1.0001f)
+          << r << "," << c;
+    }
   }
 }
 
