@@ -170,8 +170,8 @@ float lane_safe_levels(float levels, int32_t largest) {
                 static_cast<float>(largest + 2));
 }
 
-// Sums of one sign's magnitudes over the pair macro's int16 lanes, which hold elements {0, 1, 4,
-// 5} and {2, 3, 6, 7} of 8 quantized values: in each element, the larger sign's sum over its lane.
+// Sums of one sign's magnitudes over the pair macro's int16 lanes (kAvx2LaneInputs, by shuffles
+// here) among 8 quantized values: in each element, the larger sign's sum over its lane.
 __m256i lane_magnitudes(__m256i q) {
   const __m256i zero = _mm256_setzero_si256();
   const auto over_lane = [](__m256i x) {
@@ -183,13 +183,11 @@ __m256i lane_magnitudes(__m256i q) {
 }
 
 // lane_magnitudes across 8 rows of quantized values (keys 8t..8t+7 of 8 channels, values'
-// layout): per channel, the larger sign's sum over rows {0, 1, 4, 5} or {2, 3, 6, 7}, whichever
-// is larger.
+// layout): per channel, the larger sign's sum over either lane's rows (kAvx2LaneInputs).
 __m256i row_lane_magnitudes(const __m256i (&q)[8]) {
-  constexpr size_t kLaneRows[2][4] = {{0, 1, 4, 5}, {2, 3, 6, 7}};
   const __m256i zero = _mm256_setzero_si256();
   __m256i largest = zero;
-  for (const auto& rows : kLaneRows) {
+  for (const auto& rows : kAvx2LaneInputs) {
     __m256i positive = zero, negative = zero;
     for (const size_t i : rows) {
       positive = _mm256_add_epi32(positive, _mm256_max_epi32(q[i], zero));

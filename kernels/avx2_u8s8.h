@@ -8,9 +8,13 @@
 // each int16 lane sum four products, of the inputs 8s + {0, 1, 4, 5} or 8s + {2, 3, 6, 7} of one
 // column, and plain int16 adds wrap: exact while the s8 operands of one sign among those four sum
 // to at most kAvx2LaneWeightBudget in magnitude.
+#include <cstddef>
+
 namespace embed::kernels {
 
 inline constexpr int kAvx2MaxActivation = 127;
 inline constexpr int kAvx2LaneWeightBudget = 32767 / kAvx2MaxActivation;
+// The inputs of each of the two int16 lanes among a pair of steps' 8 inputs of one column.
+inline constexpr size_t kAvx2LaneInputs[2][4] = {{0, 1, 4, 5}, {2, 3, 6, 7}};
 
 }  // namespace embed::kernels

@@ -362,8 +362,9 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
   EMBED_AVX2_U8S8_ADD(EMBED_TILE_INPUT(base, index, at), 12, 13, 14, t0, t1, lo, hi)
 // Steps q (weights in ymm12-13) and q + 1 (weights read from memory) of one row, their int16
 // pairs added before vpmaddwd widens them: one multiply in four fewer, exact on panels packed
-// within avx2_u8s8.h's lane bound (pack_int8_panels). Pairs start at even steps of k, as packing assumes: the
-// blocks of k hold whole groups of kStepsPerFetch steps and the passes start at a block's start.
+// within avx2_u8s8.h's lane bound (pack_int8_panels). Pairs start at even steps of k, as packing
+// assumes: the blocks of k hold whole groups of kStepsPerFetch steps and the passes start at a
+// block's start.
 #define EMBED_INT8_PAIR_ROW(lo, hi, t0, t1, base, index, q, at)        \
   EMBED_AVX2_U8S8_PAIR_ADD(EMBED_TILE_INPUT(base, index, at),          \
                            EMBED_TILE_INPUT(base, index, at "+4"), 12, 13, \

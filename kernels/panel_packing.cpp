@@ -70,10 +70,10 @@ void split_lane(int8_t* w, const size_t (&inputs)[4], size_t count, int sign, in
 // split_lane for both lanes of the inputs [s, min(s + 8, k)) of one output's weights.
 void split_group(int8_t* row, size_t s, size_t k, size_t panel_column,
                  std::vector<Int8Correction>& out) {
-  for (const size_t lane : {0, 2}) {
+  for (const auto& lane : kAvx2LaneInputs) {
     size_t inputs[4], count = 0;
-    for (const size_t i : {s + lane, s + lane + 1, s + lane + 4, s + lane + 5})
-      if (i < k) inputs[count++] = i;
+    for (const size_t offset : lane)
+      if (s + offset < k) inputs[count++] = s + offset;
     int positive = 0, negative = 0;
     for (size_t i = 0; i < count; ++i)
       (row[inputs[i]] > 0 ? positive : negative) += std::abs(int{row[inputs[i]]});
@@ -95,11 +95,13 @@ void split_for_avx2(int8_t* w, size_t n, size_t k, Int8Panels& packed) {
         // Screened by the lanes' Σ|w|, which bounds each sign's sum: the full check for a few in
         // a hundred (BGE-M3's INT8 load took 1.3-1.7 s rather than 0.2 with it for all).
         for (; s + 8 <= k; s += 8) {
-          int a[8];
-          for (size_t i = 0; i < 8; ++i) a[i] = std::abs(int{row[s + i]});
-          if (std::max(a[0] + a[1] + a[4] + a[5], a[2] + a[3] + a[6] + a[7]) >
-              kAvx2LaneWeightBudget)
-            split_group(row, s, k, column, per_panel[p]);
+          bool over = false;
+          for (const auto& lane : kAvx2LaneInputs) {
+            int magnitude = 0;
+            for (const size_t offset : lane) magnitude += std::abs(int{row[s + offset]});
+            over = over || magnitude > kAvx2LaneWeightBudget;
+          }
+          if (over) split_group(row, s, k, column, per_panel[p]);
         }
         if (s < k) split_group(row, s, k, column, per_panel[p]);
       }

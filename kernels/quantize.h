@@ -4,10 +4,10 @@
 
 namespace embed::kernels {
 
-// Levels of a per-row quantization: each row's values x become round(x / scale) (by the reciprocal,
-// as below) within
-// [-negative, positive], scale = max(max x / positive, max -x / negative), stored as that plus
-// zero_point. Symmetric (positive = negative) but for inputs known to be skewed, such as GELU's.
+// Levels of a per-row quantization: each row's values x become round(x / scale) (by the
+// reciprocal, as below) within [-negative, positive], scale = max(max x / positive, max -x /
+// negative), stored as that plus zero_point. Symmetric (positive = negative) but for inputs known
+// to be skewed, such as GELU's.
 struct QuantizationLevels {
   int positive, negative, zero_point;
 };
