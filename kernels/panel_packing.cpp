@@ -1,6 +1,7 @@
 // Packing of the panel GEMMs' weights, and their partial-sums scratch: the STL code that
 // panel_gemm.cpp must not emit.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -83,12 +84,17 @@ void split_group(int8_t* row, size_t s, size_t k, size_t panel_column,
   }
 }
 
-void split_for_avx2(int8_t* w, size_t n, size_t k, Int8Panels& packed) {
+// Splits w's lanes into packed's corrections, unless that takes more than `limit` corrections:
+// then returns false as soon as they pass it, with w and packed partly split.
+bool split_for_avx2(int8_t* w, size_t n, size_t k, size_t limit, Int8Panels& packed) {
   const size_t panels = panel_count(n);
   std::vector<std::vector<Int8Correction>> per_panel(panels);
+  std::atomic<size_t> total{0};
   parallel_ranges(panels, k * kPanelWidth / 4, [&](size_t p0, size_t p1) {
     for (size_t p = p0; p < p1; ++p)
       for (size_t j = p * kPanelWidth; j < std::min(n, (p + 1) * kPanelWidth); ++j) {
+        if (total.load(std::memory_order_relaxed) > limit) return;
+        const size_t before = per_panel[p].size();
         int8_t* row = w + j * k;
         const size_t column = j - p * kPanelWidth;
         size_t s = 0;
@@ -104,14 +110,17 @@ void split_for_avx2(int8_t* w, size_t n, size_t k, Int8Panels& packed) {
           if (over) split_group(row, s, k, column, per_panel[p]);
         }
         if (s < k) split_group(row, s, k, column, per_panel[p]);
+        total.fetch_add(per_panel[p].size() - before, std::memory_order_relaxed);
       }
   });
+  if (total > limit) return false;
   packed.first_correction.push_back(0);
   for (const auto& corrections : per_panel) {
     packed.corrections.insert(packed.corrections.end(), corrections.begin(), corrections.end());
     packed.first_correction.push_back(static_cast<uint32_t>(packed.corrections.size()));
   }
   if (packed.corrections.empty()) packed.first_correction.clear();
+  return true;
 }
 
 }  // namespace
@@ -134,15 +143,11 @@ Int8Panels pack_int8_panels(const int8_t* w, size_t n, size_t k, Int8PanelKernel
   std::vector<int8_t> split;
   if (kernel == Int8PanelKernel::Avx2) {
     split.assign(w, w + n * k);
-    split_for_avx2(split.data(), n, k, packed);
-    // Each correction costs each row a scalar multiply-add: past the limit the pairs would not pay.
-    packed.pair_steps = packed.corrections.size() <= n * k / kAvx2WeightsPerCorrection;
-    if (packed.pair_steps) {
-      w = split.data();
-    } else {
-      packed.corrections.clear();
-      packed.first_correction.clear();
-    }
+    // Each correction costs each row a scalar multiply-add: past the limit the pairs would not pay,
+    // and the split stops there (a flat matrix of BGE-M3's size would take a second or so).
+    packed.pair_steps =
+        split_for_avx2(split.data(), n, k, n * k / kAvx2WeightsPerCorrection, packed);
+    if (packed.pair_steps) w = split.data();
   }
   packed.data = std::shared_ptr<int8_t[]>(
       static_cast<int8_t*>(pack_lanes(reinterpret_cast<const std::byte*>(w), n, k)), std::free);
