@@ -255,7 +255,8 @@ void dequantize_rows(float* acc, const float* row_scales, const float* col_offse
       const Batch shifted = load(row + i, lanes) - load(col_offsets + i, lanes);
       const Batch b = bias ? load(bias + i, lanes) : Batch(0.0f);
       store(row + i, lanes,
-            fast_activation(act, xsimd::fma(shifted, row_scale * load(col_scales + i, lanes), b)));
+            int8_epilogue_activation(
+                act, xsimd::fma(shifted, row_scale * load(col_scales + i, lanes), b)));
     });
     if (sum_into) add(sum_into + r * cols, row, cols);
   }

@@ -180,23 +180,42 @@ Batch block_sums(const int32_t* sums) {
 
 #endif
 
-// Row r's activated result for one block from its sums: INT8 dequantizes; both add the bias.
-template <Arithmetic A>
+// Row r's result for one block from its sums, activated by Act: INT8 dequantizes (and takes its
+// epilogues' coarse GELU); both add the bias.
+template <Arithmetic A, Activation Act>
 [[gnu::always_inline]] inline Batch block_result(const int32_t* sums, size_t r,
                                                  const BlockConstants& c,
                                                  const Int8GemmEpilogue& e) {
   Batch v = block_sums<A>(sums);
-  if constexpr (A == Arithmetic::Int8)
+  if constexpr (A == Arithmetic::Int8) {
     v = xsimd::fma(v - Batch(c.offsets), Batch(e.row_scales[r]) * Batch(c.scales), c.bias);
-  else
-    v += c.bias;
-  return fast_activation(e.activation, v);
+    return int8_epilogue_activation(Act, v);
+  }
+  return fast_activation(Act, v + c.bias);
+}
+
+// f(std::integral_constant<Activation, act>{}): the epilogues' loops are compiled per activation.
+// With the activation chosen per block of results, GCC reloaded the activation's constants and
+// switched on it for every block of every row.
+template <class F>
+[[gnu::always_inline]] inline void with_activation(Activation act, F&& f) {
+  switch (act) {
+    case Activation::GeluErf:
+      return f(std::integral_constant<Activation, Activation::GeluErf>{});
+    case Activation::GeluTanh:
+      return f(std::integral_constant<Activation, Activation::GeluTanh>{});
+    case Activation::Relu:
+      return f(std::integral_constant<Activation, Activation::Relu>{});
+    case Activation::None:
+      break;
+  }
+  f(std::integral_constant<Activation, Activation::None>{});
 }
 
 // The epilogue for f32 outputs on rows [begin, end) × one panel of sums (row stride kPanelWidth):
-// the activated results, accumulated onto y's or stored, for the valid columns. Column-outer:
-// each block's constants are loaded once for all the rows.
-template <Arithmetic A>
+// the results activated by Act, accumulated onto y's or stored, for the valid columns.
+// Column-outer: each block's constants are loaded once for all the rows.
+template <Arithmetic A, Activation Act>
 void store_f32_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                     const Int8GemmEpilogue& e, float* y) {
   constexpr size_t width = Batch::size;
@@ -205,7 +224,7 @@ void store_f32_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, 
     const size_t j = col0 + width * b;
     const BlockConstants c = block_constants<A>(e, j, n);
     for (size_t r = begin; r < end; ++r) {
-      Batch v = block_result<A>(sums + (r - begin) * kPanelWidth + width * b, r, c, e);
+      Batch v = block_result<A, Act>(sums + (r - begin) * kPanelWidth + width * b, r, c, e);
       float* out = y + r * n + j;
       if (e.accumulate) v += load_lanes(out, c);
       store_lanes(out, c, v);
@@ -218,7 +237,7 @@ void store_f32_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, 
 // results rounded to bf16 (uint16_t outputs), column-outer as there. bf16 goes two blocks at a
 // time: one shuffle takes both blocks' rounded high halves into a row's 64-byte store, where each
 // block alone needed a shift and a narrowing 32-byte store.
-template <Arithmetic A, class Out>
+template <Arithmetic A, Activation Act, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
   const size_t blocks = std::min(kColumnBlocks, (n - col0 + 15) / 16);
@@ -234,15 +253,15 @@ void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size
       const __mmask32 mask = first.mask | (pair ? __mmask32{second.mask} << 16 : 0);
       for (size_t r = begin; r < end; ++r) {
         const int32_t* row = sums + (r - begin) * kPanelWidth + 16 * b;
-        const __m512i low = bf16_in_high_halves(block_result<A>(row, r, first, e));
+        const __m512i low = bf16_in_high_halves(block_result<A, Act>(row, r, first, e));
         const __m512i high =
-            pair ? bf16_in_high_halves(block_result<A>(row + 16, r, second, e)) : low;
+            pair ? bf16_in_high_halves(block_result<A, Act>(row + 16, r, second, e)) : low;
         _mm512_mask_storeu_epi16(y + r * n + j, mask,
                                  _mm512_permutex2var_epi16(low, odd_words, high));
       }
     }
   } else {
-    store_f32_rows<A>(sums, begin, end, col0, n, e, y);
+    store_f32_rows<A, Act>(sums, begin, end, col0, n, e, y);
   }
 }
 
@@ -335,11 +354,11 @@ template <size_t Rows, Arithmetic A>
 #else  // AVX2
 
 // The AVX2 GEMMs have f32 outputs only.
-template <Arithmetic A, class Out>
+template <Arithmetic A, Activation Act, class Out>
 void store_rows(const int32_t* sums, size_t begin, size_t end, size_t col0, size_t n,
                 const Int8GemmEpilogue& e, Out* y) {
   static_assert(std::is_same_v<Out, float>, "the AVX2 panel GEMMs have f32 outputs");
-  store_f32_rows<A>(sums, begin, end, col0, n, e, y);
+  store_f32_rows<A, Act>(sums, begin, end, col0, n, e, y);
 }
 
 // One pass of an AVX2 micro-tile, in assembly: from intrinsics GCC kept a quarter of the sums on
@@ -645,7 +664,10 @@ void panel_rows(const uint8_t* a, size_t lda, size_t begin, size_t end, const Pa
         add_corrections(w, panel, a + r * lda, lda, rows, sums);
 #endif
       // The epilogue follows each tile's last block while its sums are still in L1.
-      if (last_block) store_rows<A>(sums, r, r + rows, col0, w.n, e, y);
+      if (last_block)
+        with_activation(e.activation, [&](auto act) {
+          store_rows<A, decltype(act)::value>(sums, r, r + rows, col0, w.n, e, y);
+        });
     }
   }
 }

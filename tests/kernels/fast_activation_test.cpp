@@ -1,4 +1,4 @@
-// The float activations of the INT8 epilogues (kernels/fast_activation.h), at the baseline
+// The float activations of the GEMM epilogues (kernels/fast_activation.h), at the baseline
 // instruction set of this test; the AVX-512 instantiation is the same arithmetic and is covered
 // through PreparedLinear's INT8 tests.
 #include "kernels/fast_activation.h"
@@ -46,6 +46,42 @@ TEST(FastActivation, GeluErfIsWithinAFewUlpsOfTheExactForm) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", worst);
   RecordProperty("worst_relative_error", text);
+}
+
+// The INT8 epilogues' GELU: coarser, by a stated bound, and the other activations as
+// fast_activation's.
+TEST(FastActivation, Int8EpilogueGeluErfIsWithinItsStatedBound) {
+  const std::vector<float> x = inputs();
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i < x.size(); i += Batch::size)
+    int8_epilogue_activation(Activation::GeluErf, Batch::load_unaligned(x.data() + i))
+        .store_unaligned(y.data() + i);
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double exact = 0.5 * x[i] * std::erfc(-x[i] / std::sqrt(2.0));
+    const double error = std::abs(y[i] - exact) / std::max(1.0, std::abs(double(x[i])));
+    worst = std::max(worst, error);
+    ASSERT_LE(error, kCoarseGeluErfError) << "x = " << x[i] << ": " << y[i] << " vs " << exact;
+    ASSERT_NE(std::fpclassify(y[i]), FP_SUBNORMAL) << "x = " << x[i];
+  }
+  // Coarse, not exact: the bound is the fit's, not float rounding's.
+  EXPECT_GT(worst, 1e-6);
+  // Past the fit's clip, exactly the GELU's limits.
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::abs(x[i]) < 4.0f) continue;
+    ASSERT_EQ(y[i], std::max(x[i], 0.0f)) << "x = " << x[i];
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", worst);
+  RecordProperty("worst_relative_error", text);
+  for (const Activation act : {Activation::GeluTanh, Activation::Relu, Activation::None}) {
+    const std::vector<float> expected = apply(act, x);
+    for (size_t i = 0; i < x.size(); i += Batch::size) {
+      const Batch got = int8_epilogue_activation(act, Batch::load_unaligned(x.data() + i));
+      for (size_t l = 0; l < Batch::size; ++l)
+        ASSERT_EQ(got.get(l), expected[i + l]) << "x = " << x[i + l];
+    }
+  }
 }
 
 TEST(FastActivation, GeluTanhAndReluFollowTheirDefinitions) {
