@@ -74,11 +74,13 @@ def fit_coarse():
             best = (err, b)
         lawson *= np.abs(residual) / np.abs(residual).mean()
         lawson /= lawson.mean()
-    err, b = best
+    _, b = best
     b = np.append(b, at_clip - b.sum())
     c = b / COARSE_CLIP**(2 * np.arange(COARSE_TERMS) + 1)
-    # Past the clip Phi runs on to 1 while the fit is held at 1/2 (by the kernel's min).
-    err = max(err, 0.5 * erfc(COARSE_CLIP / sqrt(2.0)))
+    # As the kernel evaluates it: held at 1/2 by its min, where the fit passes 1/2 near the clip
+    # and past it, while Phi runs on to 1.
+    fitted = np.minimum(x * sum(c[i] * x**(2 * i) for i in range(COARSE_TERMS)), 0.5)
+    err = max(np.abs((fitted - phi) * weight).max(), 0.5 * erfc(COARSE_CLIP / sqrt(2.0)))
     print(f"max GELU error / max(1, |x|), clip at {COARSE_CLIP}: {err:.3e}")
     print("P (x^1 first):", ", ".join(f"{v:.10e}" for v in c))
 
