@@ -1,5 +1,6 @@
 #include "loaders/sentence_transformers.h"
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -53,8 +54,15 @@ std::optional<SentenceTransformersConfig> load_sentence_transformers_config(
   SentenceTransformersConfig config;
   bool has_pooling = false;
   for (const auto& module : modules) {
-    const std::string type = module.value("type", "");
-    const std::string path = module.value("path", "");
+    const auto text = [&](const char* field) {
+      const auto it = module.is_object() ? module.find(field) : module.end();
+      if (!module.is_object() || (it != module.end() && !it->is_string()))
+        throw std::runtime_error(modules_path.string() + ": each module must be an object whose '" +
+                                 field + "' is a string");
+      return it == module.end() ? std::string() : it->get<std::string>();
+    };
+    const std::string type = text("type");
+    const std::string path = text("path");
     if (type.ends_with(".Pooling")) {
       config.pooling = read_pooling(model_dir / path / "config.json");
       has_pooling = true;
@@ -74,7 +82,8 @@ std::optional<SentenceTransformersConfig> load_sentence_transformers_config(
     const auto json = read_json_file(st_config);
     const auto it = json.find("max_seq_length");
     if (it != json.end() && !it->is_null()) {
-      if (!it->is_number_integer() || it->get<int64_t>() < 1)
+      if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+          it->get<int64_t>() > std::numeric_limits<int>::max())
         throw std::runtime_error(st_config.string() +
                                  ": max_seq_length must be a positive integer");
       config.max_seq_length = it->get<int>();

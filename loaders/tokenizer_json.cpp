@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "loaders/file_contents.h"
+#include "loaders/json_file.h"
 
 namespace embed {
 namespace {
@@ -315,12 +316,7 @@ void Reader::added_tokens(const json& node, TokenizerSpec& spec) const {
 }  // namespace
 
 TokenizerSpec parse_tokenizer_json(std::string_view text, const std::filesystem::path& source) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(source.string() + ": invalid JSON: " + e.what());
-  }
+  const json root = parse_json_text(text, source.string());
   Reader reader(source);
   if (!root.is_object()) reader.fail("(root)", "expected an object");
   TokenizerSpec spec;

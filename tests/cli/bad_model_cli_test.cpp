@@ -97,6 +97,42 @@ const BrokenModel kCases[] = {
        write_file(dir / "config.json", config.dump());
      },
      "config.json", "missing field 'num_attention_heads'"},
+    // nlohmann reports numbers past double's range apart from syntax errors (out_of_range).
+    {"config_number_past_double_range",
+     [](const auto& source, const auto& dir) {
+       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       write_file(dir / "config.json", R"({"model_type": "xlm-roberta", "hidden_size": 1e400})");
+     },
+     "config.json", "invalid JSON"},
+    {"tokenizer_number_past_double_range",
+     [](const auto& source, const auto& dir) {
+       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       write_file(dir / "tokenizer.json", R"({"version": -1e999})");
+     },
+     "tokenizer.json", "invalid JSON"},
+    {"module_not_an_object",
+     [](const auto& source, const auto& dir) {
+       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       write_file(dir / "modules.json", "[[1]]");
+     },
+     "modules.json", "each module must be an object whose 'type' is a string"},
+    {"module_path_not_a_string",
+     [](const auto& source, const auto& dir) {
+       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       write_file(dir / "modules.json",
+                  R"([{"type": "sentence_transformers.models.Pooling", "path": ["1_Pooling"]}])");
+     },
+     "modules.json", "each module must be an object whose 'path' is a string"},
+    {"max_seq_length_past_int",
+     [](const auto& source, const auto& dir) {
+       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       write_file(dir / "modules.json",
+                  R"([{"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"}])");
+       std::filesystem::create_directory(dir / "1_Pooling");
+       write_file(dir / "1_Pooling" / "config.json", R"({"pooling_mode_cls_token": true})");
+       write_file(dir / "sentence_bert_config.json", R"({"max_seq_length": 4294967297})");
+     },
+     "sentence_bert_config.json", "max_seq_length must be a positive integer"},
 };
 
 class BadModelCli : public ::testing::TestWithParam<BrokenModel> {};
