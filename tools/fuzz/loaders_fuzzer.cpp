@@ -1,7 +1,8 @@
 // libFuzzer target for the loaders' parsers of untrusted files: the first byte picks the parser
 // (sentencepiece.bpe.model, tokenizer.json, vocab.txt, safetensors, a PyTorch checkpoint's pickle,
 // a whole PyTorch zip checkpoint, config.json, or a folder's sentence-transformers and tokenizer
-// configuration files), the rest is the file (for the folder, its files separated by NUL bytes).
+// configuration files and sharded-checkpoint index), the rest is the file (for the folder, its
+// files separated by NUL bytes).
 // A std::exception whose message names the file is an accepted outcome (a clear error); a crash,
 // a sanitizer report, a hang or an error that does not say which file is wrong is a bug. Built
 // with -DEMBED_FUZZ=ON by clang (README: Testing).
@@ -19,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "loaders/checkpoint.h"
 #include "loaders/model_config.h"
 #include "loaders/pickle_reader.h"
 #include "loaders/safetensors.h"
@@ -67,12 +69,13 @@ void read_checkpoint(std::string_view bytes) {
   }
 }
 
-// The configuration files of a sentence-transformers model folder, NUL-separated in the input in
-// this order; an empty part leaves its file out.
+// The configuration files of a sentence-transformers model folder and a sharded checkpoint's
+// index (whose shards can only be the other files), NUL-separated in the input in this order; an
+// empty part leaves its file out.
 void load_folder_configs(std::string_view bytes) {
-  static const char* const kFiles[] = {"modules.json", "1_Pooling/config.json",
-                                       "sentence_bert_config.json", "tokenizer_config.json",
-                                       "special_tokens_map.json"};
+  static const char* const kFiles[] = {
+      "modules.json",          "1_Pooling/config.json",   "sentence_bert_config.json",
+      "tokenizer_config.json", "special_tokens_map.json", "model.safetensors.index.json"};
   std::filesystem::remove_all(folder());
   for (const char* name : kFiles) {
     const size_t end = std::min(bytes.find('\0'), bytes.size());
@@ -81,6 +84,7 @@ void load_folder_configs(std::string_view bytes) {
   }
   embed::load_sentence_transformers_config(folder());
   embed::load_tokenizer_config(folder());
+  embed::Checkpoint::open(folder());
 }
 
 }  // namespace
