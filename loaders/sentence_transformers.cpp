@@ -54,12 +54,15 @@ std::optional<SentenceTransformersConfig> load_sentence_transformers_config(
   SentenceTransformersConfig config;
   bool has_pooling = false;
   for (const auto& module : modules) {
+    if (!module.is_object())
+      throw std::runtime_error(modules_path.string() + ": each module must be an object");
     const auto text = [&](const char* field) {
-      const auto it = module.is_object() ? module.find(field) : module.end();
-      if (!module.is_object() || (it != module.end() && !it->is_string()))
-        throw std::runtime_error(modules_path.string() + ": each module must be an object whose '" +
-                                 field + "' is a string");
-      return it == module.end() ? std::string() : it->get<std::string>();
+      const auto it = module.find(field);
+      if (it == module.end()) return std::string();
+      if (!it->is_string())
+        throw std::runtime_error(modules_path.string() + ": a module's '" + field +
+                                 "' must be a string");
+      return it->get<std::string>();
     };
     const std::string type = text("type");
     const std::string path = text("path");

@@ -115,14 +115,20 @@ const BrokenModel kCases[] = {
        std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
        write_file(dir / "modules.json", "[[1]]");
      },
-     "modules.json", "each module must be an object whose 'type' is a string"},
+     "modules.json", "each module must be an object"},
+    {"module_type_not_a_string",
+     [](const auto& source, const auto& dir) {
+       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       write_file(dir / "modules.json", R"([{"type": 5, "path": ""}])");
+     },
+     "modules.json", "a module's 'type' must be a string"},
     {"module_path_not_a_string",
      [](const auto& source, const auto& dir) {
        std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
        write_file(dir / "modules.json",
                   R"([{"type": "sentence_transformers.models.Pooling", "path": ["1_Pooling"]}])");
      },
-     "modules.json", "each module must be an object whose 'path' is a string"},
+     "modules.json", "a module's 'path' must be a string"},
     {"max_seq_length_past_int",
      [](const auto& source, const auto& dir) {
        std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
