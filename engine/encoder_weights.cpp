@@ -31,6 +31,11 @@ std::vector<std::string> linear_weight_names(const ModelConfig& config) {
 
 namespace {
 constexpr const char* kPrefixes[] = {"", "bert.", "roberta.", "xlm_roberta."};
+
+// Drops a packed weight's file pages from memory; a copy outside the mapping stays.
+void release_pages(const TensorView& weight) {
+  if (weight.in_file_mapping) MappedFile::release_pages(weight.data, weight.nbytes);
+}
 }  // namespace
 
 std::string unprefixed_tensor_name(const std::string& name) {
@@ -98,7 +103,7 @@ class TensorBinder {
             : prepare_float(weight, n, k),
         bias};
     weights_.int8 = weights_.int8 || weight.dtype == DType::I8;
-    MappedFile::release_pages(weight.data, weight.nbytes);  // the packed copy replaces it
+    release_pages(weight);  // the packed copy replaces it
     return prepared;
   }
 
@@ -125,7 +130,7 @@ class TensorBinder {
       } else {
         widen_into(weight, values.data() + p * h * h);
       }
-      MappedFile::release_pages(weight.data, weight.nbytes);
+      release_pages(weight);
     }
     LinearWeights fused{int8 ? kernels::PreparedLinear::int8(q.data(), scales.data(), 3 * h, h)
                              : prepare_float(values.data(), 3 * h, h),

@@ -39,7 +39,7 @@ bool is_copied_file(const std::filesystem::path& relative) {
 
 bool is_weight_file(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
-  return name.ends_with(".safetensors") || name.ends_with(".pt");
+  return name.ends_with(".safetensors") || name.ends_with(".pt") || name == "pytorch_model.bin";
 }
 
 uintmax_t weight_bytes(const std::filesystem::path& dir) {

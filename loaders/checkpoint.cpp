@@ -20,9 +20,17 @@ Checkpoint Checkpoint::open(const std::filesystem::path& model_dir) {
   if (std::filesystem::exists(single)) return open_file(single);
 
   const auto index_path = model_dir / "model.safetensors.index.json";
-  if (!std::filesystem::exists(index_path))
-    throw std::runtime_error(model_dir.string() +
-                             ": no model.safetensors or model.safetensors.index.json");
+  if (!std::filesystem::exists(index_path)) {
+    const auto torch_path = model_dir / "pytorch_model.bin";
+    if (!std::filesystem::exists(torch_path))
+      throw std::runtime_error(
+          model_dir.string() +
+          ": no model.safetensors, model.safetensors.index.json or pytorch_model.bin");
+    Checkpoint checkpoint;
+    checkpoint.source_ = torch_path;
+    checkpoint.torch_file_ = TorchCheckpointFile::open(torch_path);
+    return checkpoint;
+  }
   const auto index = read_json_file(index_path);
   if (!index.is_object()) throw std::runtime_error(index_path.string() + ": not a JSON object");
   const auto weight_map = index.find("weight_map");
@@ -54,13 +62,15 @@ Checkpoint Checkpoint::open(const std::filesystem::path& model_dir) {
 const TensorView* Checkpoint::find(std::string_view name) const {
   for (const auto& file : files_)
     if (const TensorView* view = file->find(name)) return view;
-  return nullptr;
+  return torch_file_ ? torch_file_->find(name) : nullptr;
 }
 
 std::vector<const TensorView*> Checkpoint::tensors() const {
   std::vector<const TensorView*> out;
   for (const auto& file : files_)
     for (const auto& view : file->tensors()) out.push_back(&view);
+  if (torch_file_)
+    for (const auto& view : torch_file_->tensors()) out.push_back(&view);
   return out;
 }
 

@@ -22,6 +22,9 @@ struct TensorView {
   std::vector<int64_t> shape;
   const std::byte* data;  // points into the mapping; valid while the file object lives
   size_t nbytes;
+  // False where the reader had to copy the bytes out of the mapping (an unaligned PyTorch
+  // storage): MappedFile::release_pages would zero such memory instead of dropping file pages.
+  bool in_file_mapping = true;
 
   int64_t numel() const;
   std::string shape_string() const;  // "[64, 128]"

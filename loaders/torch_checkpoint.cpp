@@ -1,6 +1,7 @@
 #include "loaders/torch_checkpoint.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string_view>
 
@@ -18,11 +19,11 @@ std::string ints_string(const std::vector<int64_t>& values) {
 
 }  // namespace
 
-std::vector<OwnedTensor> read_torch_state_dict(const std::filesystem::path& path) {
+TorchCheckpointFile::TorchCheckpointFile(const std::filesystem::path& path) : archive_(path) {
   const auto fail = [&](const std::string& problem) {
     throw std::runtime_error(path.string() + ": " + problem);
   };
-  const ZipArchive archive(path);
+  const ZipArchive& archive = archive_;
 
   // torch.save puts everything under one top-level folder whose name varies ("archive/", or the
   // file's stem).
@@ -43,7 +44,6 @@ std::vector<OwnedTensor> read_torch_state_dict(const std::filesystem::path& path
       fail("checkpoint byte order is not little-endian");
   }
 
-  std::vector<OwnedTensor> tensors;
   for (const PickledTensor& pickled :
        read_state_dict_pickle(archive.data(*pickle), path.string() + ": " + pickle->name)) {
     const std::string tensor = "tensor '" + pickled.name + "'";
@@ -75,10 +75,34 @@ std::vector<OwnedTensor> read_torch_state_dict(const std::filesystem::path& path
            std::to_string(pickled.storage_offset) + " needs " + std::to_string(numel) +
            " elements but its storage holds " + std::to_string(pickled.storage_numel));
 
-    const std::byte* begin = archive.data(*storage).data() + pickled.storage_offset * element_size;
-    tensors.push_back({pickled.name, pickled.dtype, pickled.shape,
-                       std::vector<std::byte>(begin, begin + numel * element_size)});
+    if (!index_.emplace(pickled.name, tensors_.size()).second)
+      fail(tensor + " appears twice in the state_dict");
+    const std::byte* data = archive.data(*storage).data() + pickled.storage_offset * element_size;
+    const size_t nbytes = static_cast<size_t>(numel) * element_size;
+    // torch.save aligns every storage to 64 bytes; other zip writers may not, and the engine reads
+    // tensors as arrays of their element type, so an unaligned one is copied.
+    const bool aligned = reinterpret_cast<uintptr_t>(data) % element_size == 0;
+    if (!aligned) data = unaligned_copies_.emplace_back(data, data + nbytes).data();
+    tensors_.push_back({pickled.name, pickled.dtype, pickled.shape, data, nbytes, aligned});
   }
+}
+
+std::shared_ptr<const TorchCheckpointFile> TorchCheckpointFile::open(
+    const std::filesystem::path& path) {
+  return std::make_shared<const TorchCheckpointFile>(path);
+}
+
+const TensorView* TorchCheckpointFile::find(std::string_view name) const {
+  const auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &tensors_[it->second];
+}
+
+std::vector<OwnedTensor> read_torch_state_dict(const std::filesystem::path& path) {
+  const TorchCheckpointFile file(path);
+  std::vector<OwnedTensor> tensors;
+  for (const TensorView& view : file.tensors())
+    tensors.push_back({view.name, view.dtype, view.shape,
+                       std::vector<std::byte>(view.data, view.data + view.nbytes)});
   return tensors;
 }
 

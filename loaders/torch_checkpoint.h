@@ -1,17 +1,41 @@
 #pragma once
 // Reader for PyTorch zip checkpoints holding a state_dict of tensors, the format BAAI ships
-// BGE-M3's colbert_linear.pt / sparse_linear.pt in. The pickle is interpreted by a restricted
-// unpickler (loaders/pickle_reader.h), never executed. The head files are small, so tensors are
-// copied out rather than kept mapped.
+// BGE-M3's weights (pytorch_model.bin, no model.safetensors) and its colbert_linear.pt /
+// sparse_linear.pt heads in. The pickle is interpreted by a restricted unpickler
+// (loaders/pickle_reader.h), never executed.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "loaders/dtype.h"
+#include "loaders/safetensors.h"
+#include "loaders/zip_archive.h"
 
 namespace embed {
+
+// A checkpoint kept mapped: its tensors are views into the archive's stored entries, in
+// state_dict order. Tensors must be contiguous row-major within their storage.
+class TorchCheckpointFile {
+ public:
+  // Throws std::runtime_error "<path>: <problem>".
+  static std::shared_ptr<const TorchCheckpointFile> open(const std::filesystem::path& path);
+
+  const std::vector<TensorView>& tensors() const { return tensors_; }
+  const TensorView* find(std::string_view name) const;  // nullptr when absent
+
+  explicit TorchCheckpointFile(const std::filesystem::path& path);
+
+ private:
+  ZipArchive archive_;
+  std::vector<std::vector<std::byte>> unaligned_copies_;
+  std::vector<TensorView> tensors_;
+  std::map<std::string, size_t, std::less<>> index_;
+};
 
 struct OwnedTensor {
   std::string name;
@@ -20,7 +44,7 @@ struct OwnedTensor {
   std::vector<std::byte> data;  // row-major, little-endian
 };
 
-// Tensors in state_dict order. Throws std::runtime_error "<path>: <problem>".
+// TorchCheckpointFile's tensors copied out, for small files (the heads). Throws as open().
 std::vector<OwnedTensor> read_torch_state_dict(const std::filesystem::path& path);
 
 }  // namespace embed

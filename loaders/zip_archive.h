@@ -1,7 +1,10 @@
 #pragma once
 // Read-only, memory-mapped view of an uncompressed zip archive, as torch.save writes them. Only
 // STORED entries are accepted (PyTorch never compresses) so every entry is a zero-copy span of
-// the mapping; every offset and length is checked against the file size when the archive opens.
+// the mapping; every offset and length is checked against the file size when the archive opens,
+// and every entry's CRC-32 up to kMaxCheckedEntryBytes. Larger entries (a model's weight
+// matrices) go unchecked, as safetensors files have no checksum at all: checking BGE-M3's 2.27 GB
+// pytorch_model.bin took 7.5 s and touched every page (peak RSS 2.3 GB against 1.26 GB).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +17,8 @@
 #include "loaders/mapped_file.h"
 
 namespace embed {
+
+inline constexpr size_t kMaxCheckedEntryBytes = size_t{1} << 20;
 
 // CRC-32 (IEEE 802.3, the zip checksum).
 uint32_t crc32(std::span<const std::byte> bytes);

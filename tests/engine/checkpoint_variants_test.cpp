@@ -1,5 +1,5 @@
 // The same weights stored differently load to the same model: `bert.`/`roberta.` prefixes,
-// sharded checkpoints, and F16 / BF16 tensors (widened once at load).
+// sharded checkpoints, PyTorch's pytorch_model.bin, and F16 / BF16 tensors (widened once at load).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -8,6 +8,7 @@
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
 #include "tests/fixture_models.h"
+#include "tests/torch_zip_writer.h"
 
 namespace embed {
 namespace {
@@ -105,6 +106,34 @@ TEST_F(CheckpointVariants, ShardedCheckpoint) {
   write_safetensors(dir / "part-2.safetensors", second);
   std::ofstream(dir / "model.safetensors.index.json") << nlohmann::json{{"weight_map", weight_map}};
   expect_equal(run(dir), run(source_), 0.0f);
+}
+
+// BAAI/bge-m3 ships pytorch_model.bin only. Laid out as torch.save writes it (every storage
+// 64-byte aligned: read in place), and with unaligned storages (copied): the same outputs.
+TEST_F(CheckpointVariants, PytorchModelBin) {
+  for (const bool aligned : {true, false}) {
+    SCOPED_TRACE(aligned ? "aligned" : "unaligned");
+    const auto dir = make_dir(aligned ? "torch_aligned" : "torch_unaligned");
+    std::vector<test::TensorSpec> specs;
+    std::vector<std::pair<std::string, std::string>> storages;
+    for (const auto& view : file_->tensors()) {
+      ASSERT_EQ(view.dtype, DType::F32);
+      std::vector<int64_t> stride(view.shape.size(), 1);
+      for (size_t i = view.shape.size(); i-- > 1;) stride[i - 1] = stride[i] * view.shape[i];
+      const std::string key = std::to_string(storages.size());
+      specs.push_back({view.name, "FloatStorage", key, view.numel(), 0, view.shape, stride});
+      storages.emplace_back(key,
+                            std::string(reinterpret_cast<const char*>(view.data), view.nbytes));
+    }
+    std::ofstream(dir / "pytorch_model.bin", std::ios::binary)
+        << test::zip(test::checkpoint_entries(test::state_dict_pickle(specs), storages), aligned);
+    for (const char* head : {"colbert_linear.pt", "sparse_linear.pt"})
+      std::filesystem::copy_file(source_ / head, dir / head);
+    const Model model = Model::load(dir.string());
+    EXPECT_EQ(model.info().parameter_count, Model::load(source_.string()).info().parameter_count);
+    EXPECT_EQ(model.space_id(), Model::load(source_.string()).space_id());
+    expect_equal(run(dir), run(source_), 0.0f);
+  }
 }
 
 TEST_F(CheckpointVariants, HalfPrecisionCheckpoints) {

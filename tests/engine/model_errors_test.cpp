@@ -88,7 +88,9 @@ TEST_F(ModelErrors, MissingConfig) {
 }
 
 TEST_F(ModelErrors, MissingCheckpoint) {
-  EXPECT_EQ(load_error(), dir_.string() + ": no model.safetensors or model.safetensors.index.json");
+  EXPECT_EQ(
+      load_error(),
+      dir_.string() + ": no model.safetensors, model.safetensors.index.json or pytorch_model.bin");
 }
 
 // Output guard: broken weights give an error, never a NaN or all-zero vector.

@@ -14,87 +14,12 @@
 #include "loaders/safetensors.h"
 #include "loaders/zip_archive.h"
 #include "tests/test_support.h"
+#include "tests/torch_zip_writer.h"
 
 namespace embed {
 namespace {
 
-std::string le(uint64_t value, int bytes) {
-  std::string out;
-  for (int i = 0; i < bytes; ++i) out += static_cast<char>(value >> (8 * i));
-  return out;
-}
-
-struct ZipEntry {
-  std::string name;
-  std::string data;
-  uint16_t method = 0;  // 0 = stored
-};
-
-// A minimal zip as torch.save lays it out: local header + data per entry, central directory,
-// end record.
-std::string zip(const std::vector<ZipEntry>& entries) {
-  std::string body, directory;
-  for (const ZipEntry& e : entries) {
-    const uint32_t crc = crc32(std::as_bytes(std::span(e.data.data(), e.data.size())));
-    const std::string common = le(0, 2) + le(e.method, 2) + le(0, 4) + le(crc, 4) +
-                               le(e.data.size(), 4) + le(e.data.size(), 4) + le(e.name.size(), 2) +
-                               le(0, 2);
-    directory += le(0x02014b50, 4) + le(20, 2) + le(20, 2) + common + le(0, 2) + le(0, 2) +
-                 le(0, 2) + le(0, 4) + le(body.size(), 4) + e.name;
-    body += le(0x04034b50, 4) + le(20, 2) + common + e.name + e.data;
-  }
-  return body + directory + le(0x06054b50, 4) + le(0, 4) + le(entries.size(), 2) +
-         le(entries.size(), 2) + le(directory.size(), 4) + le(body.size(), 4) + le(0, 2);
-}
-
-struct TensorSpec {
-  std::string name;
-  std::string storage_class;  // "FloatStorage", "HalfStorage", ...
-  std::string key;
-  int64_t storage_numel;
-  int64_t offset;
-  std::vector<int64_t> shape;
-  std::vector<int64_t> stride;
-};
-
-std::string unicode(const std::string& text) {
-  return "X" + le(text.size(), 4) + text;
-}
-std::string binint(int64_t value) {
-  return "J" + le(static_cast<uint32_t>(value), 4);
-}
-std::string int_tuple(const std::vector<int64_t>& values) {
-  std::string out = "(";
-  for (int64_t v : values) out += binint(v);
-  return out + "t";
-}
-const std::string kOrderedDict = "ccollections\nOrderedDict\n)R";
-
-// The protocol-2 pickle torch.save writes for an OrderedDict of tensors; `metadata` adds the
-// BUILD of Module.state_dict()'s _metadata attribute.
-std::string state_dict_pickle(const std::vector<TensorSpec>& tensors, bool metadata = false) {
-  std::string p = "\x80\x02" + kOrderedDict + "(";
-  for (const TensorSpec& t : tensors) {
-    p += unicode(t.name) + "ctorch._utils\n_rebuild_tensor_v2\n((" + unicode("storage") +
-         "ctorch\n" + t.storage_class + "\n" + unicode(t.key) + unicode("cpu") +
-         binint(t.storage_numel) + "tQ" + binint(t.offset) + int_tuple(t.shape) +
-         int_tuple(t.stride) + "\x89" + kOrderedDict + "tR";
-  }
-  p += "u";
-  if (metadata)
-    p += "}" + unicode("_metadata") + kOrderedDict + unicode("") + "}" + unicode("version") +
-         "K\x01sssb";
-  return p + ".";
-}
-
-std::vector<ZipEntry> checkpoint_entries(
-    const std::string& pickle, const std::vector<std::pair<std::string, std::string>>& storages) {
-  std::vector<ZipEntry> entries{{"archive/data.pkl", pickle}};
-  for (const auto& [key, bytes] : storages) entries.push_back({"archive/data/" + key, bytes});
-  entries.push_back({"archive/version", "3\n"});
-  entries.push_back({"archive/byteorder", "little"});
-  return entries;
-}
+using namespace test;  // the checkpoint writer
 
 std::string halves(const std::vector<uint16_t>& values) {
   std::string out;
