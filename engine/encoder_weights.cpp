@@ -46,7 +46,8 @@ std::string unprefixed_tensor_name(const std::string& name) {
 
 bool is_unused_tensor(const std::string& unprefixed_name) {
   return unprefixed_name.starts_with("pooler.") || unprefixed_name.starts_with("lm_head.") ||
-         unprefixed_name.starts_with("cls.");
+         unprefixed_name.starts_with("cls.") || unprefixed_name == "embeddings.position_ids" ||
+         unprefixed_name == "embeddings.token_type_ids";
 }
 
 // Resolves names, checks shapes and dtypes, widens half-precision tensors, prepares linears.

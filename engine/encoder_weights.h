@@ -70,7 +70,8 @@ struct EncoderWeights {
 std::vector<std::string> linear_weight_names(const ModelConfig& config);
 // Strips a `bert.` / `roberta.` / `xlm_roberta.` prefix.
 std::string unprefixed_tensor_name(const std::string& name);
-// Pooler and LM-head tensors: present in many checkpoints, never used for embeddings.
+// Pooler and LM-head tensors, and the int64 position / token-type id buffers that checkpoints
+// saved by transformers before 4.31 carry: present in many checkpoints, never used here.
 bool is_unused_tensor(const std::string& unprefixed_name);
 
 inline constexpr const char* kWordEmbeddingsName = "embeddings.word_embeddings.weight";

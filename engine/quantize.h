@@ -5,7 +5,8 @@
 //     symmetric per output channel, W ≈ q · scale, scale = max|row| / 127;
 //   - `embeddings.word_embeddings.weight` as I8 with a F32 scale per row (token);
 //   - everything else (position / token-type embeddings, LayerNorms, biases) F32; pooler and
-//     LM-head tensors dropped; BGE-M3 heads written as F32 `<head>.safetensors`;
+//     LM-head tensors and int64 id buffers dropped; BGE-M3 heads written as F32
+//     `<head>.safetensors`;
 //   - header metadata: embed.quantization, embed.tool_version, embed.source_space_id.
 // Tokenizer, config and sentence-transformers files are copied.
 #include <filesystem>

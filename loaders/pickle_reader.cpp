@@ -22,7 +22,14 @@ constexpr size_t kMaxDims = 16;
 // Values are small handles into arenas owned by the unpickler: copying one (BINGET) costs O(1),
 // memory stays proportional to the input, and nested or cyclic containers are freed without
 // recursion.
-enum class Global { OrderedDict, RebuildTensor, FloatStorage, HalfStorage, BFloat16Storage };
+enum class Global {
+  OrderedDict,
+  RebuildTensor,
+  FloatStorage,
+  HalfStorage,
+  BFloat16Storage,
+  LongStorage
+};
 struct StorageRef {
   DType dtype;
   std::string key;
@@ -61,6 +68,8 @@ const char* global_name(Global global) {
       return "torch.HalfStorage";
     case Global::BFloat16Storage:
       return "torch.BFloat16Storage";
+    case Global::LongStorage:
+      return "torch.LongStorage";
   }
   return "?";
 }
@@ -290,9 +299,10 @@ class Unpickler {
     if (module == "torch" && name == "FloatStorage") return Global::FloatStorage;
     if (module == "torch" && name == "HalfStorage") return Global::HalfStorage;
     if (module == "torch" && name == "BFloat16Storage") return Global::BFloat16Storage;
+    if (module == "torch" && name == "LongStorage") return Global::LongStorage;
     fail("global '" + module + " " + name +
          "' is not allowed; a state_dict checkpoint may only reference collections.OrderedDict, "
-         "torch._utils._rebuild_tensor_v2 and torch.Float/Half/BFloat16Storage");
+         "torch._utils._rebuild_tensor_v2 and torch.Float/Half/BFloat16/LongStorage");
   }
 
   // torch.save stores each storage as ('storage', storage_type, key, location, numel).
@@ -310,6 +320,9 @@ class Unpickler {
         break;
       case Global::BFloat16Storage:
         dtype = DType::BF16;
+        break;
+      case Global::LongStorage:  // id buffers such as embeddings.position_ids
+        dtype = DType::I64;
         break;
       default:
         fail("persistent id names " + std::string(global_name(std::get<Global>(items[1]))) +

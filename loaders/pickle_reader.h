@@ -1,7 +1,7 @@
 #pragma once
 // A restricted unpickler for the data.pkl of a PyTorch state_dict checkpoint. It interprets only
 // the opcodes such a pickle needs and resolves only the globals torch.save writes for tensors
-// (OrderedDict, torch._utils._rebuild_tensor_v2, Float/Half/BFloat16Storage); anything else is
+// (OrderedDict, torch._utils._rebuild_tensor_v2, Float/Half/BFloat16/LongStorage); anything else is
 // rejected by name. Nothing is ever imported or executed.
 #include <cstddef>
 #include <cstdint>

@@ -39,7 +39,7 @@ class TorchCheckpointFile {
 
 struct OwnedTensor {
   std::string name;
-  DType dtype;  // F32, F16 or BF16, as stored; F16 / BF16 are not widened here
+  DType dtype;  // F32, F16, BF16 or I64, as stored; F16 / BF16 are not widened here
   std::vector<int64_t> shape;
   std::vector<std::byte> data;  // row-major, little-endian
 };

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "engine/model.h"
+#include "engine/quantize.h"
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
 #include "tests/fixture_models.h"
@@ -134,6 +135,32 @@ TEST_F(CheckpointVariants, PytorchModelBin) {
     EXPECT_EQ(model.space_id(), Model::load(source_.string()).space_id());
     expect_equal(run(dir), run(source_), 0.0f);
   }
+}
+
+// Checkpoints saved by transformers before 4.31 carry int64 id buffers (position_ids,
+// token_type_ids): ignored, not counted as parameters, and left out of an INT8 copy.
+TEST_F(CheckpointVariants, IdBuffersAreIgnored) {
+  const auto dir = make_dir("id_buffers");
+  std::vector<TensorToWrite> tensors;
+  for (const auto& view : file_->tensors())
+    tensors.push_back({view.name, view.dtype, view.shape, {view.data, view.nbytes}});
+  std::vector<int64_t> ids(32);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(i);
+  const auto id_bytes = std::as_bytes(std::span(ids));
+  tensors.push_back({"embeddings.position_ids", DType::I64, {1, 32}, id_bytes});
+  tensors.push_back({"embeddings.token_type_ids", DType::I64, {1, 32}, id_bytes});
+  write_safetensors(dir / "model.safetensors", tensors);
+  for (const char* head : {"colbert_linear.pt", "sparse_linear.pt"})
+    std::filesystem::copy_file(source_ / head, dir / head);
+  EXPECT_EQ(Model::load(dir.string()).info().parameter_count,
+            Model::load(source_.string()).info().parameter_count);
+  expect_equal(run(dir), run(source_), 0.0f);
+  const auto quantized = make_dir("id_buffers_int8");
+  std::filesystem::remove(quantized / "config.json");
+  quantize_model(dir.string(), quantized);
+  EXPECT_EQ(SafetensorsFile::open(quantized / "model.safetensors")->find("embeddings.position_ids"),
+            nullptr);
+  EXPECT_TRUE(Model::load(quantized.string()).info().quantized);
 }
 
 TEST_F(CheckpointVariants, HalfPrecisionCheckpoints) {

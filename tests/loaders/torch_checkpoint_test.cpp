@@ -121,6 +121,19 @@ TEST_F(TorchCheckpointTest, ReadsBFloat16StoragesWithOffsetsAndMetadata) {
   EXPECT_EQ(bfloat16_to_float(bits[3]), 5.0f);
 }
 
+TEST_F(TorchCheckpointTest, ReadsLongStorages) {
+  // The position id buffer transformers saved before 4.31: arange(4).expand(1, -1).
+  std::string data;
+  for (int64_t i = 0; i < 4; ++i) data += le(static_cast<uint64_t>(i), 8);
+  const auto tensors = read_torch_state_dict(write(zip(checkpoint_entries(
+      state_dict_pickle({{"embeddings.position_ids", "LongStorage", "0", 4, 0, {1, 4}, {0, 1}}}),
+      {{"0", data}}))));
+  ASSERT_EQ(tensors.size(), 1u);
+  EXPECT_EQ(tensors[0].dtype, DType::I64);
+  EXPECT_EQ(tensors[0].shape, (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(bytes_of(tensors[0]), data);
+}
+
 TEST_F(TorchCheckpointTest, FindsTheTopLevelFolderWhateverItsName) {
   const std::string data = le(0x3f800000, 4);  // 1.0f
   std::vector<ZipEntry> entries{
@@ -181,9 +194,9 @@ TEST_F(TorchCheckpointTest, RejectsForbiddenGlobalsWithoutRunningThem) {
       unicode("echo pwned") + "\x85R.";
   expect_error(zip(checkpoint_entries(pickle, {})), "global 'os system' is not allowed");
   expect_error(
-      zip(checkpoint_entries(state_dict_pickle({{"w", "LongStorage", "0", 1, 0, {1}, {1}}}),
-                             {{"0", le(0, 8)}})),
-      "global 'torch LongStorage' is not allowed");
+      zip(checkpoint_entries(state_dict_pickle({{"w", "IntStorage", "0", 1, 0, {1}, {1}}}),
+                             {{"0", le(0, 4)}})),
+      "global 'torch IntStorage' is not allowed");
 }
 
 TEST_F(TorchCheckpointTest, RejectsUnknownOpcodes) {
