@@ -30,6 +30,11 @@ void write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), bytes.size());
 }
 
+// The folder's weights as they are, for cases that break another file.
+void copy_weights(const std::filesystem::path& source, const std::filesystem::path& dir) {
+  std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+}
+
 const BrokenModel kCases[] = {
     {"truncated_safetensors",
      [](const auto& source, const auto& dir) {
@@ -85,13 +90,13 @@ const BrokenModel kCases[] = {
      "model.safetensors", "'embeddings.LayerNorm.weight' has shape [8, 8], expected [64]"},
     {"malformed_config",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "config.json", "{\"model_type\": \"xlm-roberta\", ");
      },
      "config.json", "invalid JSON"},
     {"incomplete_config",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        auto config = nlohmann::json::parse(test::read_text_file(source / "config.json"));
        config.erase("num_attention_heads");
        write_file(dir / "config.json", config.dump());
@@ -100,38 +105,38 @@ const BrokenModel kCases[] = {
     // nlohmann reports numbers past double's range apart from syntax errors (out_of_range).
     {"config_number_past_double_range",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "config.json", R"({"model_type": "xlm-roberta", "hidden_size": 1e400})");
      },
      "config.json", "invalid JSON"},
     {"tokenizer_number_past_double_range",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "tokenizer.json", R"({"version": -1e999})");
      },
      "tokenizer.json", "invalid JSON"},
     {"module_not_an_object",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "modules.json", "[[1]]");
      },
      "modules.json", "each module must be an object"},
     {"module_type_not_a_string",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "modules.json", R"([{"type": 5, "path": ""}])");
      },
      "modules.json", "a module's 'type' must be a string"},
     {"module_path_not_a_string",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "modules.json",
                   R"([{"type": "sentence_transformers.models.Pooling", "path": ["1_Pooling"]}])");
      },
      "modules.json", "a module's 'path' must be a string"},
     {"max_seq_length_past_int",
      [](const auto& source, const auto& dir) {
-       std::filesystem::copy_file(source / "model.safetensors", dir / "model.safetensors");
+       copy_weights(source, dir);
        write_file(dir / "modules.json",
                   R"([{"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"}])");
        std::filesystem::create_directory(dir / "1_Pooling");
